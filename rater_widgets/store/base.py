@@ -1,0 +1,193 @@
+"""The one small interface every store backend implements.
+
+A store is append-only: every submit, skip or retraction is a new row; "latest" is a
+query, and history is never rewritten (the single exception is :meth:`Store.purge`,
+which destroys content on a legal or policy demand and leaves an audit row).
+
+Rows come back as Polars frames with :data:`RAW_SCHEMA`; turning the ``answer`` JSON into
+typed columns is :mod:`rater_widgets.frames`' job, driven by the rubric.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+#: Bumped whenever the tables change; a store with an older version is migrated on open,
+#: a newer one is refused with a message naming both versions.
+SCHEMA_VERSION = 1
+
+RowKind = Literal["answer", "skip", "retract"]
+
+#: Columns (and types) of every raw frame a store returns.
+RAW_SCHEMA: dict[str, pl.DataType] = {
+    "row_id": pl.Int64(),
+    "study": pl.String(),
+    "item_id": pl.String(),
+    "annotator": pl.String(),
+    "role": pl.String(),
+    "kind": pl.String(),
+    "answer": pl.String(),  # JSON object, null for skip/retract
+    "rubric_hash": pl.String(),
+    "seq": pl.Int64(),
+    "session": pl.String(),
+    "created_at": pl.Datetime("us", "UTC"),
+    "duration_ms": pl.Int64(),
+    "client": pl.String(),  # JSON object
+    "meta": pl.String(),  # JSON object: redacted view, suggestion shown, ...
+}
+
+
+class StoreError(RuntimeError):
+    """The store cannot do what was asked (read-only file, full disk, newer schema, ...).
+
+    The message says what happened and what to do; nothing partial is written.
+    """
+
+
+@dataclasses.dataclass(frozen=True)
+class NewRow:
+    """One row to append. ``created_at`` and ``row_id`` are set by the store."""
+
+    study: str
+    item_id: str
+    annotator: str
+    kind: RowKind
+    answer: dict[str, Any] | None
+    rubric_hash: str | None = None
+    seq: int | None = None
+    session: str | None = None
+    duration_ms: int | None = None
+    client: dict[str, Any] | None = None
+    meta: dict[str, Any] | None = None
+    role: str = "annotator"
+
+
+@dataclasses.dataclass(frozen=True)
+class Appended:
+    """What :meth:`Store.append` committed."""
+
+    row_id: int
+    #: False when the row was already there (same study, session and seq): a resent
+    #: message is stored once.
+    inserted: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class PurgeReport:
+    """What :meth:`Store.purge` destroyed (counts only, never content)."""
+
+    study: str | None
+    n_items: int
+    n_rows: int
+    reason: str
+    actor: str
+
+
+class Store(abc.ABC):
+    """A durable, append-only annotation store.
+
+    >>> from rater_widgets.store import open_store
+    >>> store = open_store(":memory:")
+    >>> store.append(NewRow("s", "1", "ana", "answer", {"verdict": "safe"})).inserted
+    True
+    """
+
+    #: the location as given (path or URL), for messages and the manifest
+    url: str
+
+    @abc.abstractmethod
+    def append(self, row: NewRow) -> Appended:
+        """Append one row and commit it durably before returning.
+
+        Idempotent on ``(study, session, seq)`` when both are set.
+        Raises :class:`StoreError` with a clear message when the write fails.
+        """
+
+    @abc.abstractmethod
+    def append_many(self, rows: Sequence[NewRow]) -> list[Appended]:
+        """Append rows in one transaction (all or nothing)."""
+
+    @abc.abstractmethod
+    def latest(
+        self, study: str, *, annotator: str | None = None, role: str | None = None
+    ) -> pl.DataFrame:
+        """The newest row per ``(item_id, annotator, role)``, of any kind (RAW_SCHEMA)."""
+
+    @abc.abstractmethod
+    def history(
+        self,
+        study: str,
+        *,
+        annotator: str | None = None,
+        item_ids: Iterable[str] | None = None,
+        since_row_id: int | None = None,
+    ) -> pl.DataFrame:
+        """Every row, oldest first (RAW_SCHEMA); ``since_row_id`` returns only newer rows."""
+
+    @abc.abstractmethod
+    def last_row_id(self, study: str | None = None) -> int:
+        """The highest row id (0 when empty): a cheap way for caches to see new writes."""
+
+    @abc.abstractmethod
+    def studies(self) -> list[str]:
+        """The study names that have rows or a manifest."""
+
+    @abc.abstractmethod
+    def get_manifest(self, study: str) -> dict[str, Any] | None:
+        """The study manifest recorded on first use, or None."""
+
+    @abc.abstractmethod
+    def put_manifest(self, study: str, manifest: dict[str, Any]) -> None:
+        """Record (or replace) the study manifest."""
+
+    @abc.abstractmethod
+    def purge(
+        self, item_ids: Iterable[str], *, reason: str, study: str | None = None,
+        actor: str | None = None,
+    ) -> PurgeReport:
+        """Destroy every row of these items (answers, rationales, spans) beyond recovery
+        and leave an audit row (who, when, why, how many; no content)."""
+
+    @abc.abstractmethod
+    def audit_log(self) -> pl.DataFrame:
+        """The purge audit rows: at, actor, action, study, n_items, n_rows, reason."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections. The store can't be used afterwards."""
+
+    # ------------------------------------------------------------ shared conveniences
+
+    def export(self, path: str | Path, study: str | None = None) -> Path:
+        """Write every row (of one study, or all) to a Parquet file and return its path."""
+        path = Path(path)
+        frames = [self.history(s) for s in ([study] if study else self.studies())]
+        frame = pl.concat(frames) if frames else pl.DataFrame(schema=RAW_SCHEMA)
+        frame.write_parquet(path)
+        return path
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def annotations_from_manifest(store: Store, study: str) -> pl.DataFrame:
+    """Typed latest answers of a study, using the rubric recorded in its manifest."""
+    from rater_widgets.frames import typed_annotations
+    from rater_widgets.rubric import Rubric
+
+    manifest = store.get_manifest(study)
+    if manifest is None or "rubric" not in manifest:
+        raise StoreError(
+            f"study {study!r} in {store.url} has no manifest with a rubric; "
+            f"known studies: {store.studies()}"
+        )
+    return typed_annotations(store.latest(study), Rubric.from_dict(manifest["rubric"]))
