@@ -9,7 +9,7 @@ export const PROTOCOL_VERSION = 1;
 /** Keys the widget frame itself uses; rubric option keys never take these. */
 export const RESERVED_KEYS = [
   "Enter", "Backspace", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown",
-  "Escape", "Tab", " ", "?", "s", "r", "g", "j", "k", "f", "t", "x", "a", "z",
+  "Escape", "Tab", " ", "?", "s", "r", "g", "h", "j", "k", "f", "t", "x",
 ] as const;
 
 // ---------------------------------------------------------------- rubric (synced trait `_rubric`)

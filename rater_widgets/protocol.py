@@ -20,7 +20,7 @@ PROTOCOL_VERSION = 1
 RESERVED_KEYS: frozenset[str] = frozenset(
     [
         "Enter", "Backspace", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown",
-        "Escape", "Tab", " ", "?", "s", "r", "g", "j", "k", "f", "t", "x", "a", "z",
+        "Escape", "Tab", " ", "?", "s", "r", "g", "h", "j", "k", "f", "t", "x",
     ]
 )  # fmt: skip
 
@@ -209,7 +209,13 @@ def parse_client_message(msg: object) -> ClientMsg:
 
 
 def _type_name(typ: type | tuple[type, ...]) -> str:
-    names = {int: "an integer", str: "a string", dict: "an object", list: "a list", float: "a number"}
+    names = {
+        int: "an integer",
+        str: "a string",
+        dict: "an object",
+        list: "a list",
+        float: "a number",
+    }
     if isinstance(typ, tuple):
         return " or ".join(names.get(t, t.__name__) for t in typ)
     return names.get(typ, typ.__name__)

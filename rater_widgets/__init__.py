@@ -1,0 +1,30 @@
+"""rater_widgets: label and evaluate AI outputs in Jupyter, analyse in the same notebook.
+
+>>> import rater_widgets as rw
+>>> rubric = rw.Rubric([rw.Choice("verdict", ["safe", "violating"], required=True)])
+>>> rubric.validate({"verdict": "safe"})
+{'verdict': 'safe'}
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from rater_widgets.fields import Choice, Flag, MultiChoice, Number, Option, Scale, Text
+from rater_widgets.rubric import Rubric, RubricError
+
+try:
+    __version__ = version("rater_widgets")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "Choice",
+    "Flag",
+    "MultiChoice",
+    "Number",
+    "Option",
+    "Rubric",
+    "RubricError",
+    "Scale",
+    "Text",
+    "__version__",
+]
