@@ -1,0 +1,105 @@
+// ItemRater's body: the item's blocks (context first) and the rubric form.
+
+import type { Answer, Item } from "../protocol";
+import { renderBlock } from "../render/index";
+import type { Session } from "../session";
+import type { Body } from "../ui/shell";
+import { h } from "../ui/dom";
+import { RubricForm, applyAction, cleanAnswer, firstProblem, keyMap, type KeyAction } from "../ui/form";
+import { ContentCache } from "./content_cache";
+
+export class ItemBody implements Body {
+  readonly el: HTMLElement;
+  private content: HTMLElement;
+  private formHost: HTMLElement;
+  private form: RubricForm | null = null;
+  private keys: Map<string, KeyAction>;
+  private pos = -1;
+  private localError: { field: string | null; message: string } | null = null;
+  private rendered: ContentCache;
+
+  constructor(private session: Session) {
+    this.content = h("div", { class: "rw-content", "aria-label": "Item" });
+    this.formHost = h("div", { class: "rw-form-host" });
+    this.el = h("div", { class: "rw-body rw-item-body" }, this.content, this.formHost);
+    this.keys = keyMap(session.rubric);
+    this.rendered = new ContentCache((item, allowRemote) => this.renderItem(item, allowRemote));
+  }
+
+  show(item: Item | undefined, pos: number): void {
+    this.pos = pos;
+    this.localError = null;
+    if (!item) {
+      this.content.replaceChildren(h("div", { class: "rw-loading" }, "Loading…"));
+      this.formHost.replaceChildren();
+      this.form = null;
+      return;
+    }
+    this.content.replaceChildren(this.rendered.get(item));
+    this.content.scrollTop = 0;
+    this.form = new RubricForm(this.session.rubric, (a) => this.session.setDraft(this.pos, a));
+    this.formHost.replaceChildren(this.form.el);
+    // render what comes next while the rater reads this one
+    this.rendered.prefetch(this.session, pos);
+  }
+
+  update(): void {
+    if (!this.form) return;
+    const err = this.session.error && this.session.error.pos === this.pos
+      ? { field: this.session.error.field, message: this.session.error.message }
+      : this.localError;
+    this.form.update(this.session.answerFor(this.pos), err);
+  }
+
+  handleKey(e: KeyboardEvent): boolean {
+    const action = this.keys.get(e.key);
+    if (!action || !this.form) return false;
+    if (action.kind === "focus") {
+      this.form.focusField(action.field);
+      return true;
+    }
+    const next = applyAction(action, this.session.answerFor(this.pos));
+    if (next) {
+      this.localError = null;
+      this.session.setDraft(this.pos, next);
+    }
+    return true;
+  }
+
+  submit(): boolean {
+    const rubric = this.session.rubric;
+    const answer: Answer = cleanAnswer(rubric, this.session.answerFor(this.pos));
+    const problem = firstProblem(rubric, answer);
+    if (problem) {
+      this.localError = problem;
+      this.update();
+      this.form?.focusField(problem.field);
+      return false;
+    }
+    return this.session.submit(answer);
+  }
+
+  help(): Array<[string, string]> {
+    const rows: Array<[string, string]> = [];
+    for (const [key, a] of this.keys) {
+      const what = a.kind === "focus" ? `type in ${a.field}`
+        : a.kind === "flag" ? `toggle ${a.field}`
+        : `${a.field}: ${a.value}`;
+      rows.push([key, what]);
+    }
+    return rows;
+  }
+
+  private renderItem(item: Item, allowRemote: boolean): HTMLElement {
+    const wrap = h("div", { class: "rw-item" });
+    const ctx = {
+      allowRemote,
+      onAllowRemote: () => {
+        this.rendered.allowRemote(item);
+        if (this.session.current === item) this.content.replaceChildren(this.rendered.get(item));
+      },
+    };
+    for (const block of item.blocks) wrap.append(renderBlock(block, ctx));
+    return wrap;
+  }
+}
