@@ -10,6 +10,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from rater_widgets.fields import Choice, Flag, MultiChoice, Number, Option, Scale, Text
 from rater_widgets.rubric import Rubric, RubricError
+from rater_widgets.store import StoreError, open_store
+from rater_widgets.widgets import ItemRater
 
 try:
     __version__ = version("rater_widgets")
@@ -19,12 +21,15 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "Choice",
     "Flag",
+    "ItemRater",
     "MultiChoice",
     "Number",
     "Option",
     "Rubric",
     "RubricError",
     "Scale",
+    "StoreError",
     "Text",
     "__version__",
+    "open_store",
 ]

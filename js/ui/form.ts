@@ -161,7 +161,7 @@ export class RubricForm {
         const v = btn.dataset.value!;
         let on: boolean;
         if (f.type === "flag") on = value === true;
-        else if (Array.isArray(value)) on = value.includes(v);
+        else if (Array.isArray(value)) on = (value as unknown[]).includes(v);
         else on = value !== null && value !== undefined && String(value) === v;
         btn.setAttribute("aria-pressed", String(on));
       }

@@ -198,8 +198,8 @@ class RaterWidget(anywidget.AnyWidget):
         normalized = self._record(pos, answer, ms=ms, seq=None, client=None)
         if pos == self._cursor:
             self._cursor = min(pos + 1, len(self._queue))
-        self._send({"type": "invalidate", "pos": [pos]})
-        self._send({"type": "cursor", "pos": self._cursor})
+        self._reply({"type": "invalidate", "pos": [pos]})
+        self._reply({"type": "cursor", "pos": self._cursor})
         return normalized
 
     def skip(self, item: Any = None) -> None:
@@ -208,18 +208,20 @@ class RaterWidget(anywidget.AnyWidget):
         self._record_skip(pos, ms=0, seq=None, client=None)
         if pos == self._cursor:
             self._cursor = min(pos + 1, len(self._queue))
-        self._send({"type": "invalidate", "pos": [pos]})
-        self._send({"type": "cursor", "pos": self._cursor})
+        self._reply({"type": "invalidate", "pos": [pos]})
+        self._reply({"type": "cursor", "pos": self._cursor})
 
     def goto(self, item: Any) -> None:
         """Show this item (an id) in the widget."""
         self._cursor = self._position(item)
-        self._send({"type": "cursor", "pos": self._cursor})
+        self._reply({"type": "cursor", "pos": self._cursor})
 
     def close(self) -> None:
         """Close the widget's views and drop its frame; the store keeps every answer."""
         super().close()
-        self._frame = self._frame.clear()
+        # also runs from __del__ of a widget whose construction was refused
+        if hasattr(self, "_frame"):
+            self._frame = self._frame.clear()
 
     # ------------------------------------------------------------ message handling
 
@@ -240,8 +242,9 @@ class RaterWidget(anywidget.AnyWidget):
 
     def _dispatch(self, msg: proto.ClientMsg) -> None:
         if msg["type"] == "hello":
-            self._send({"type": "cursor", "pos": self._cursor})
+            # items first: when the cursor arrives, the frontend already has what it needs
             self._send_items(self._window(self._cursor))
+            self._reply({"type": "cursor", "pos": self._cursor})
             return
         if msg["type"] == "goto":
             self._cursor = min(msg["pos"], len(self._queue))
@@ -268,7 +271,7 @@ class RaterWidget(anywidget.AnyWidget):
             self._error(seq, item, pos, f"not saved: {e}", None)
             return
         self._cursor = min(pos + 1, len(self._queue))
-        self._send({"type": "ack", "seq": seq, "item": item, "pos": pos, "answer": answer})
+        self._reply({"type": "ack", "seq": seq, "item": item, "pos": pos, "answer": answer})
         self._send_items(msg["need"])
 
     def _check_current(self, pos: int, item: str) -> str | None:
@@ -345,7 +348,7 @@ class RaterWidget(anywidget.AnyWidget):
     def _send_items(self, positions: Sequence[int]) -> None:
         wanted = sorted({p for p in positions if 0 <= p < len(self._queue)})[: proto.MAX_NEED]
         if wanted:
-            self._send({"type": "items", "items": [self._item(p) for p in wanted]})
+            self._reply({"type": "items", "items": [self._item(p) for p in wanted]})
 
     def _item(self, pos: int) -> proto.Item:
         row = self._frame.row(self._queue.row_at(pos), named=True)
@@ -381,13 +384,13 @@ class RaterWidget(anywidget.AnyWidget):
             raise ValueError(f"item {item!r} is not in this rater's queue")
         return pos
 
-    def _send(self, msg: proto.KernelMsg) -> None:
+    def _reply(self, msg: proto.KernelMsg) -> None:
         self.send(msg)
 
     def _error(
         self, seq: int | None, item: str | None, pos: int | None, message: str, field: str | None
     ) -> None:
-        self._send(
+        self._reply(
             {
                 "type": "error",
                 "seq": seq,

@@ -1,0 +1,207 @@
+"""ItemRater's kernel side driven exactly as the frontend drives it: the same messages,
+the same replies, a real SQLite file underneath."""
+
+import sqlite3
+
+import pandas as pd
+import polars as pl
+import pytest
+
+import rater_widgets as rw
+
+
+@pytest.fixture
+def rubric():
+    return rw.Rubric(
+        [
+            rw.Choice("verdict", ["safe", "borderline", "violating"], required=True),
+            rw.Text("rationale"),
+        ]
+    )
+
+
+@pytest.fixture
+def df():
+    return pl.DataFrame({"id": [10, 11, 12, 13], "text": ["a", "**b**", "c", "d"]})
+
+
+class Wire:
+    """Collects what the kernel sends to the frontend."""
+
+    def __init__(self, w):
+        self.sent = []
+        w._reply = self.sent.append
+        self.w = w
+
+    def client(self, **msg):
+        self.sent.clear()
+        self.w._on_msg(self.w, msg, [])
+        return list(self.sent)
+
+    def submit(self, seq, pos, item, answer, ms=1200):
+        return self.client(
+            type="submit", seq=seq, pos=pos, item=item, answer=answer, ms=ms,
+            need=[pos + 1, pos + 2], client={"session": "s1", "view": "v1"},
+        )  # fmt: skip
+
+
+def make(df, rubric, tmp_path, **kw):
+    kw.setdefault("annotator", "ana")
+    return rw.ItemRater(df, rubric, content="text", store=str(tmp_path / "study.sqlite"), **kw)
+
+
+def test_hello_sends_items_then_cursor(df, rubric, tmp_path):
+    wire = Wire(make(df, rubric, tmp_path))
+    out = wire.client(type="hello", client={"session": "s1", "view": "v1"}, need=[])
+    assert [m["type"] for m in out] == ["items", "cursor"]
+    assert out[1]["pos"] == 0
+    first = out[0]["items"][0]
+    assert (first["id"], first["status"], first["blocks"][0]["value"]) == ("10", "new", "a")
+    # look-ahead only: never the whole frame
+    assert len(out[0]["items"]) <= rw.protocol.LOOKAHEAD + 1
+
+
+def test_submit_is_stored_before_ack_and_typed(df, rubric, tmp_path):
+    w = make(df, rubric, tmp_path)
+    wire = Wire(w)
+    out = wire.submit(1, 0, "10", {"verdict": "violating", "rationale": "threat"})
+    ack = next(m for m in out if m["type"] == "ack")
+    assert ack == {"type": "ack", "seq": 1, "item": "10", "pos": 0,
+                   "answer": {"verdict": "violating", "rationale": "threat"}}  # fmt: skip
+    # committed: a separate connection sees it
+    with sqlite3.connect(tmp_path / "study.sqlite") as con:
+        assert (
+            con.execute("select count(*) from annotations where kind='answer'").fetchone()[0] == 1
+        )
+    items = next(m for m in out if m["type"] == "items")
+    assert [i["pos"] for i in items["items"]] == [1, 2]
+    ann = w.annotations
+    assert ann.columns == ["id", "annotator", "verdict", "rationale", "duration_ms", "updated_at"]
+    assert ann.row(0)[:5] == (10, "ana", "violating", "threat", 1200)
+    assert ann.schema["verdict"] == pl.Enum(["safe", "borderline", "violating"])
+    assert w.progress.done == 1
+    assert w._progress == {"done": 1, "skipped": 0, "total": 4}
+
+
+@pytest.mark.parametrize(
+    ("msg", "needle"),
+    [
+        ({"type": "submit", "seq": 1, "pos": 0, "item": "11", "answer": {"verdict": "safe"},
+          "ms": 1, "need": [], "client": {"session": "s", "view": "v"}}, "not the item at position 0"),
+        ({"type": "submit", "seq": 1, "pos": 2, "item": "12", "answer": {"verdict": "safe"},
+          "ms": 1, "need": [], "client": {"session": "s", "view": "v"}}, "not the current item"),
+        ({"type": "submit", "seq": 1, "pos": 0, "item": "10", "answer": {"verdict": "unsafe"},
+          "ms": 1, "need": [], "client": {"session": "s", "view": "v"}}, "'unsafe' is not an option"),
+        ({"type": "submit", "seq": 1, "pos": 0, "item": "10", "answer": {"verdict": "safe", "x": 1},
+          "ms": 1, "need": [], "client": {"session": "s", "view": "v"}}, "unknown field 'x'"),
+        ({"type": "submit", "seq": 1, "pos": 0, "item": "10", "answer": "safe",
+          "ms": 1, "need": [], "client": {"session": "s", "view": "v"}}, "'answer' must be an object"),
+        ({"type": "drop_table", "seq": 1}, "unknown message type"),
+        ({"type": "goto", "seq": 1, "pos": 0, "need": list(range(1000))}, "at most"),
+        ("not even a dict", "must be an object"),
+    ],
+)  # fmt: skip
+def test_tampered_messages_are_rejected_and_nothing_stored(df, rubric, tmp_path, msg, needle):
+    w = make(df, rubric, tmp_path)
+    w.submit({"verdict": "safe"}, item=13)  # something saved already must survive
+    wire = Wire(w)
+    wire.sent.clear()
+    w._on_msg(w, msg, [])
+    assert len(wire.sent) == 1
+    err = wire.sent[0]
+    assert err["type"] == "error"
+    assert needle in err["message"]
+    assert w.annotations["id"].to_list() == [13]
+    assert w.history.height == 1
+
+
+def test_rubric_error_names_field(df, rubric, tmp_path):
+    wire = Wire(make(df, rubric, tmp_path))
+    (err,) = wire.submit(1, 0, "10", {"rationale": "no verdict"})
+    assert (err["type"], err["field"], err["seq"], err["pos"]) == ("error", "verdict", 1, 0)
+
+
+def test_skip_back_and_resubmit_then_resume_after_restart(df, rubric, tmp_path):
+    w = make(df, rubric, tmp_path)
+    wire = Wire(w)
+    wire.submit(1, 0, "10", {"verdict": "safe"})
+    wire.client(
+        type="skip", seq=2, pos=1, item="11", ms=10, need=[], client={"session": "s1", "view": "v"}
+    )
+    assert w.progress.to_dict() == {"done": 1, "skipped": 1, "total": 4}
+    wire.client(type="goto", seq=3, pos=0, need=[])
+    wire.submit(4, 0, "10", {"verdict": "borderline"})  # a revision, not a new item
+    assert w.progress.done == 1
+    assert w.history.height == 3
+    assert w.annotations["verdict"].to_list() == ["borderline"]
+    # a new kernel: same store, same annotator -> resumes at the first unlabeled item
+    w2 = make(df, rubric, tmp_path)
+    assert w2.current == 12
+    assert w2.progress.to_dict() == {"done": 1, "skipped": 1, "total": 4}
+    out = Wire(w2).client(type="hello", client={"session": "s2", "view": "v"}, need=[])
+    items = {i["pos"]: i for i in out[0]["items"]}
+    assert items[0]["answer"] == {"verdict": "borderline", "rationale": None}
+    assert items[0]["status"] == "done"
+    assert items[1]["status"] == "skipped"
+
+
+def test_resent_submit_is_stored_once(df, rubric, tmp_path):
+    w = make(df, rubric, tmp_path)
+    wire = Wire(w)
+    wire.submit(1, 0, "10", {"verdict": "safe"})
+    wire.client(type="goto", seq=2, pos=0, need=[])
+    wire.submit(1, 0, "10", {"verdict": "safe"})  # same session and seq: a resend
+    assert w.history.height == 1
+
+
+def test_python_submit_moves_the_cursor_and_tells_the_frontend(df, rubric, tmp_path):
+    w = make(df, rubric, tmp_path)
+    wire = Wire(w)
+    assert w.submit({"verdict": "safe"}) == {"verdict": "safe", "rationale": None}
+    assert [m["type"] for m in wire.sent] == ["invalidate", "cursor"]
+    assert w.current == 11
+    with pytest.raises(rw.RubricError, match="verdict"):
+        w.submit({"verdict": "nope"})
+    assert w.current == 11
+    w.submit({"verdict": "violating"}, item=13)
+    assert w.current == 11
+    assert w.labeled()["verdict"].to_list() == ["safe", None, None, "violating"]
+
+
+def test_pandas_input_and_string_ids(rubric, tmp_path):
+    pdf = pd.DataFrame({"key": ["x", "y"], "body": ["one", "two"]})
+    w = rw.ItemRater(pdf, rubric, id="key", content="body", store=str(tmp_path / "s.sqlite"),
+                     annotator="bo")  # fmt: skip
+    w.submit({"verdict": "safe"})
+    assert w.annotations["id"].to_list() == ["x"]
+
+
+@pytest.mark.parametrize(
+    ("data", "kw", "needle"),
+    [
+        (pl.DataFrame({"id": [1, 1], "text": ["a", "b"]}), {}, "duplicated id"),
+        (pl.DataFrame({"id": [1, None], "text": ["a", "b"]}), {}, "null value"),
+        (pl.DataFrame({"id": [], "text": []}), {}, "empty"),
+        (pl.DataFrame({"id": [1], "txt": ["a"]}), {}, "did you mean 'txt'"),
+        (pl.DataFrame({"ident": [1], "text": ["a"]}), {}, "id='id'"),
+        (
+            pl.DataFrame({"id": [1], "text": ["a"]}),
+            {"contnet": "text"},
+            "unknown argument 'contnet'.*'content'",
+        ),
+    ],
+)
+def test_bad_input_is_refused_clearly(rubric, tmp_path, data, kw, needle):
+    with pytest.raises((ValueError, TypeError), match=needle):
+        make(data, rubric, tmp_path, **kw)
+
+
+def test_saved_state_has_no_item_content(df, rubric, tmp_path):
+    w = make(df, rubric, tmp_path)
+    state = w.get_state()
+    text = repr({k: v for k, v in state.items() if k not in ("_esm", "_css")})
+    assert "**b**" not in text
+    assert state["_progress"] == {"done": 0, "skipped": 0, "total": 4}
+    html = w._repr_mimebundle_()[0]["text/html"]
+    assert "verdict" in html
+    assert "0 done" in html
