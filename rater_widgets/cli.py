@@ -1,0 +1,148 @@
+"""The ``rater-widgets`` command.
+
+``rater-widgets demo`` writes a demo study notebook (a few hundred synthetic items that
+ship with the package; nothing is downloaded) into a folder and starts JupyterLab on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["demo_notebook", "main"]
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+_DEMO_CELLS = [
+    (
+        "markdown",
+        "# rater_widgets demo: Trust & Safety labeling\n\n"
+        "300 synthetic model replies to label against a short policy. Click the widget, then "
+        "use the keys shown on the controls: `1`/`2`/`3` pick the verdict, `Enter` submits, "
+        "`Backspace` goes back, `s` skips, `?` lists every key. Answers are saved in "
+        "`demo.sqlite` next to this notebook, and the cells below read them back.",
+    ),
+    (
+        "code",
+        "import polars as pl\n"
+        "import rater_widgets as rw\n\n"
+        "df = rw.datasets.moderation(n=300, seed=0)\n"
+        "df.head(3)",
+    ),
+    (
+        "code",
+        "rubric = rw.Rubric(\n"
+        "    [\n"
+        '        rw.Choice("verdict", ["safe", "borderline", "violating"], required=True),\n'
+        '        rw.MultiChoice("categories", ["harassment", "self-harm", "medical", "privacy"],\n'
+        '                       show_if={"verdict": ["borderline", "violating"]}),\n'
+        '        rw.Scale("confidence", 1, 5, labels={1: "guess", 5: "certain"}),\n'
+        '        rw.Text("rationale", required_if={"verdict": ["violating"]}),\n'
+        '        rw.Flag("escalate"),\n'
+        "    ]\n"
+        ")\n"
+        'w = rw.ItemRater(df, rubric, id="id", content="response", context=["prompt"],\n'
+        '                 store="demo.sqlite", annotator="demo")\n'
+        "w",
+    ),
+    ("code", "w.annotations"),
+    ("code", 'w.annotations.group_by("verdict").len().sort("verdict")'),
+    ("code", "w.progress"),
+]
+
+
+def demo_notebook() -> nbformat.NotebookNode:
+    """The demo study notebook (no outputs)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = KERNELSPEC
+    nb.metadata["language_info"] = {"name": "python"}
+    for kind, source in _DEMO_CELLS:
+        make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+        nb.cells.append(make(source))
+    return nb
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    folder = Path(args.dir).expanduser().resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "demo.ipynb"
+    if not path.exists() or args.overwrite:
+        nbformat.write(demo_notebook(), path)
+    port = args.port or _free_port()
+    if _port_in_use(port):
+        print(
+            f"rater-widgets: port {port} is already in use; pick another with --port",
+            file=sys.stderr,
+        )
+        return 2
+    token = secrets.token_hex(16)
+    url = f"http://localhost:{port}/lab/tree/demo.ipynb?token={token}"
+    cmd = [
+        sys.executable, "-m", "jupyter", "lab", f"--port={port}", "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={folder}", f"--IdentityProvider.token={token}",
+        "--ServerApp.ip=127.0.0.1",
+    ]  # fmt: skip
+    if args.no_browser:
+        cmd.append("--no-browser")
+    else:
+        cmd.append("--ServerApp.default_url=/lab/tree/demo.ipynb")
+    print(f"rater-widgets demo: notebook {path}")
+    print(f"rater-widgets demo: open {url}", flush=True)
+    env = {**os.environ}
+    try:
+        return subprocess.call(cmd, cwd=folder, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rater-widgets`` command."""
+    parser = argparse.ArgumentParser(
+        prog="rater-widgets",
+        description="Label and evaluate AI outputs in Jupyter; analyse in the same notebook.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = sub.add_parser(
+        "demo",
+        help="start JupyterLab on a demo study with bundled synthetic items",
+        description="Write demo.ipynb into --dir and start JupyterLab on it; prints the URL.",
+    )
+    demo.add_argument(
+        "--dir",
+        default="rater-widgets-demo",
+        help="folder for the demo notebook and its store (default: ./rater-widgets-demo)",
+    )
+    demo.add_argument(
+        "--port", type=int, default=0, help="port for JupyterLab (default: a free one)"
+    )
+    demo.add_argument(
+        "--no-browser", action="store_true", help="do not open a browser; just print the URL"
+    )
+    demo.add_argument("--overwrite", action="store_true", help="replace an existing demo.ipynb")
+    demo.set_defaults(func=cmd_demo)
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
