@@ -1,0 +1,521 @@
+"""Inter-annotator agreement: percent agreement, Cohen's, Fleiss' kappa, Krippendorff's alpha.
+
+Every function takes the long annotations frame (``id``, ``annotator`` and the field's
+column, e.g. ``w.annotations``; Polars, pandas or pyarrow) and the field name.
+
+Conventions shared by all four:
+
+- A null (or NaN) answer is missing data: that annotator did not rate that item.
+- Items rated by fewer than two annotators carry no agreement information and are left
+  out, as in Krippendorff's definition; ``n_items`` counts the items that were used.
+  If no item is left, a ``ValueError`` says so (one annotator so far, or no overlap).
+- When the statistic is undefined for the data (every rating the same value, so chance
+  agreement is already perfect) the result is ``nan`` and an
+  :class:`UndefinedStatisticWarning` is emitted.
+- ``ci=0.95`` returns an :class:`Estimate` (a float with ``ci_low``, ``ci_high``,
+  ``n_items``, ``n_annotators``) from a percentile bootstrap that resamples items,
+  seeded by ``seed``; ``ci=None`` returns a plain float.
+- Order of categories (for weights and the ordinal/interval levels): the Enum's order,
+  numeric order, ``False < True``. Plain String columns have no order, so ordered
+  measures refuse them.
+- Multi-choice fields (List columns) get *per-option* agreement by default: each option
+  becomes a yes/no question and the result is a ``pl.DataFrame`` with one row per option
+  (``option``, the statistic, ``n_items``, ``n_annotators``, ``ci_low``, ``ci_high``).
+  ``per_option=False`` compares whole answer sets instead (a float);
+  ``per_option=True`` on a single-choice field gives one-vs-rest agreement per category.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TypeAlias, overload
+
+import numpy as np
+import polars as pl
+
+from ._common import (
+    Estimate,
+    FloatArray,
+    IntArray,
+    UndefinedStatisticWarning,
+    check_choice,
+    estimate_with_ci,
+    warn_undefined,
+)
+from ._encode import (
+    MAX_CELLS,
+    Coded,
+    code_ratings,
+    is_list,
+    item_counts,
+    list_options,
+    load,
+    pairable_annotators,
+    raise_no_overlap,
+)
+
+Weights: TypeAlias = Literal["linear", "quadratic"] | None
+Level: TypeAlias = Literal["nominal", "ordinal", "interval", "ratio"]
+_WEIGHTS = (None, "linear", "quadratic")
+_LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+_Compute: TypeAlias = Callable[[pl.DataFrame, str], Estimate]
+
+
+# ------------------------------------------------------------------ public functions
+
+
+@overload
+def percent_agreement(
+    ann: Any,
+    field: str,
+    *,
+    per_option: Literal[True],
+    ci: float | None = ...,
+    n_boot: int = ...,
+    seed: int = ...,
+) -> pl.DataFrame: ...
+@overload
+def percent_agreement(
+    ann: Any,
+    field: str,
+    *,
+    per_option: Literal[False],
+    ci: float | None = ...,
+    n_boot: int = ...,
+    seed: int = ...,
+) -> float: ...
+@overload
+def percent_agreement(
+    ann: Any,
+    field: str,
+    *,
+    per_option: None = ...,
+    ci: float | None = ...,
+    n_boot: int = ...,
+    seed: int = ...,
+) -> float | pl.DataFrame: ...
+def percent_agreement(
+    ann: Any,
+    field: str,
+    *,
+    per_option: bool | None = None,
+    ci: float | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> float | pl.DataFrame:
+    """Share of annotator pairs that gave the same answer, averaged over items.
+
+    Each item with m >= 2 ratings contributes the fraction of its m(m-1) ordered
+    annotator pairs that agree; the result is the mean over items. With two annotators
+    this is simply the share of items on which they agree. No chance correction.
+
+    Example:
+        >>> ann = pl.DataFrame({"id": [1, 1, 2, 2], "annotator": ["a", "b"] * 2,
+        ...                     "verdict": ["safe", "safe", "safe", "violating"]})
+        >>> percent_agreement(ann, "verdict")
+        0.5
+    """
+
+    def compute(df: pl.DataFrame, f: str) -> Estimate:
+        coded = code_ratings(df, f)
+        patterns, mult = _pairable(coded, "percent_agreement")
+        m = patterns.sum(axis=1)
+        agree = ((patterns**2).sum(axis=1) - m) / (m * (m - 1))
+        features = np.column_stack([np.ones(len(m)), agree])
+
+        def stat(s: FloatArray) -> FloatArray:
+            out: FloatArray = s[:, 1] / s[:, 0]
+            return out
+
+        return estimate_with_ci(
+            features,
+            mult,
+            stat,
+            ci=ci,
+            n_boot=n_boot,
+            seed=seed,
+            n_annotators=pairable_annotators(coded),
+            label=f"percent agreement on {f!r}",
+        )
+
+    return _run(ann, field, per_option=per_option, compute=compute, column="agreement", ci=ci)
+
+
+@overload
+def cohen_kappa(
+    ann: Any,
+    field: str,
+    weights: Weights = ...,
+    annotators: Sequence[Any] | None = ...,
+    *,
+    per_option: Literal[True],
+    ci: float | None = ...,
+    n_boot: int = ...,
+    seed: int = ...,
+) -> pl.DataFrame: ...
+@overload
+def cohen_kappa(
+    ann: Any,
+    field: str,
+    weights: Weights = ...,
+    annotators: Sequence[Any] | None = ...,
+    *,
+    per_option: Literal[False],
+    ci: float | None = ...,
+    n_boot: int = ...,
+    seed: int = ...,
+) -> float: ...
+@overload
+def cohen_kappa(
+    ann: Any,
+    field: str,
+    weights: Weights = ...,
+    annotators: Sequence[Any] | None = ...,
+    *,
+    per_option: None = ...,
+    ci: float | None = ...,
+    n_boot: int = ...,
+    seed: int = ...,
+) -> float | pl.DataFrame: ...
+def cohen_kappa(
+    ann: Any,
+    field: str,
+    weights: Weights = None,
+    annotators: Sequence[Any] | None = None,
+    *,
+    per_option: bool | None = None,
+    ci: float | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> float | pl.DataFrame:
+    """Cohen's kappa between exactly two annotators, on the items both rated.
+
+    ``weights="linear"`` or ``"quadratic"`` gives weighted kappa for ordered answers:
+    the disagreement between two answers is their distance (squared for quadratic),
+    measured in positions of the Enum order or in numeric value for number columns.
+    With more than two annotators pass ``annotators=("alice", "bob")``.
+
+    Example:
+        >>> ann = pl.DataFrame({"id": [1, 1, 2, 2, 3, 3], "annotator": ["a", "b"] * 3,
+        ...                     "verdict": ["safe", "safe", "bad", "bad", "safe", "bad"]})
+        >>> round(cohen_kappa(ann, "verdict"), 3)
+        0.4
+    """
+    check_choice("weights", weights, _WEIGHTS)
+
+    def compute(df: pl.DataFrame, f: str) -> Estimate:
+        coded = code_ratings(df, f)
+        return _cohen(coded, weights, annotators, ci=ci, n_boot=n_boot, seed=seed)
+
+    return _run(ann, field, per_option=per_option, compute=compute, column="kappa", ci=ci)
+
+
+@overload
+def fleiss_kappa(
+    ann: Any,
+    field: str,
+    *,
+    per_option: Literal[True],
+    ci: float | None = ...,
+    n_boot: int = ...,
+    seed: int = ...,
+) -> pl.DataFrame: ...
+@overload
+def fleiss_kappa(
+    ann: Any,
+    field: str,
+    *,
+    per_option: Literal[False],
+    ci: float | None = ...,
+    n_boot: int = ...,
+    seed: int = ...,
+) -> float: ...
+@overload
+def fleiss_kappa(
+    ann: Any,
+    field: str,
+    *,
+    per_option: None = ...,
+    ci: float | None = ...,
+    n_boot: int = ...,
+    seed: int = ...,
+) -> float | pl.DataFrame: ...
+def fleiss_kappa(
+    ann: Any,
+    field: str,
+    *,
+    per_option: bool | None = None,
+    ci: float | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> float | pl.DataFrame:
+    """Fleiss' kappa for any number of (interchangeable) annotators.
+
+    With the same number of ratings per item this is exactly Fleiss (1971). When items
+    have different numbers of ratings, each item's agreement uses its own count and the
+    category proportions pool all ratings (the usual generalization).
+
+    Example:
+        >>> ann = pl.DataFrame({"id": [1, 1, 1, 2, 2, 2], "annotator": ["a", "b", "c"] * 2,
+        ...                     "verdict": ["ok", "ok", "ok", "ok", "bad", "bad"]})
+        >>> round(fleiss_kappa(ann, "verdict"), 3)
+        0.25
+    """
+
+    def compute(df: pl.DataFrame, f: str) -> Estimate:
+        coded = code_ratings(df, f)
+        patterns, mult = _pairable(coded, "fleiss_kappa")
+        m = patterns.sum(axis=1)
+        agree = ((patterns**2).sum(axis=1) - m) / (m * (m - 1))
+        features = np.column_stack([np.ones(len(m)), agree, patterns])
+
+        def stat(s: FloatArray) -> FloatArray:
+            observed = s[:, 1] / s[:, 0]
+            p = s[:, 2:] / s[:, 2:].sum(axis=1, keepdims=True)
+            chance = (p**2).sum(axis=1)
+            out: FloatArray = (observed - chance) / (1.0 - chance)
+            return out
+
+        return estimate_with_ci(
+            features,
+            mult,
+            stat,
+            ci=ci,
+            n_boot=n_boot,
+            seed=seed,
+            n_annotators=pairable_annotators(coded),
+            label=f"Fleiss' kappa on {f!r}",
+        )
+
+    return _run(ann, field, per_option=per_option, compute=compute, column="kappa", ci=ci)
+
+
+@overload
+def krippendorff_alpha(
+    ann: Any,
+    field: str,
+    level: Level = ...,
+    *,
+    per_option: Literal[True],
+    ci: float | None = ...,
+    n_boot: int = ...,
+    seed: int = ...,
+) -> pl.DataFrame: ...
+@overload
+def krippendorff_alpha(
+    ann: Any,
+    field: str,
+    level: Level = ...,
+    *,
+    per_option: Literal[False],
+    ci: float | None = ...,
+    n_boot: int = ...,
+    seed: int = ...,
+) -> float: ...
+@overload
+def krippendorff_alpha(
+    ann: Any,
+    field: str,
+    level: Level = ...,
+    *,
+    per_option: None = ...,
+    ci: float | None = ...,
+    n_boot: int = ...,
+    seed: int = ...,
+) -> float | pl.DataFrame: ...
+def krippendorff_alpha(
+    ann: Any,
+    field: str,
+    level: Level = "nominal",
+    *,
+    per_option: bool | None = None,
+    ci: float | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> float | pl.DataFrame:
+    """Krippendorff's alpha, with missing data, at the given level of measurement.
+
+    ``level="nominal"`` for unordered labels, ``"ordinal"`` for ordered ones (Enum order
+    or numbers; only the order matters), ``"interval"`` for numbers (Enum columns use
+    positions 0, 1, 2...), ``"ratio"`` for non-negative numbers with a true zero.
+    Computed from the coincidence matrix as in Krippendorff (2011), "Computing
+    Krippendorff's Alpha-Reliability".
+
+    Example:
+        >>> ann = pl.DataFrame({"id": [1, 1, 2, 2, 3, 3], "annotator": ["a", "b"] * 3,
+        ...                     "confidence": [1, 1, 3, 4, 5, 5]})
+        >>> round(krippendorff_alpha(ann, "confidence", level="interval"), 3)
+        0.95
+    """
+    check_choice("level", level, _LEVELS)
+
+    def compute(df: pl.DataFrame, f: str) -> Estimate:
+        from ._alpha import alpha_estimate
+
+        coded = code_ratings(df, f)
+        return alpha_estimate(coded, level, ci=ci, n_boot=n_boot, seed=seed)
+
+    return _run(ann, field, per_option=per_option, compute=compute, column="alpha", ci=ci)
+
+
+# ------------------------------------------------------------------ shared helpers
+
+
+def _pairable(coded: Coded, fn: str) -> tuple[IntArray, IntArray]:
+    """Item count patterns of the items with two or more ratings, or a clear error."""
+    patterns, mult = item_counts(coded)
+    if mult.size == 0:
+        raise_no_overlap(coded, fn)
+    return patterns, mult
+
+
+def _cohen(
+    coded: Coded,
+    weights: Weights,
+    annotators: Sequence[Any] | None,
+    *,
+    ci: float | None,
+    n_boot: int,
+    seed: int,
+) -> Estimate:
+    pair = _choose_pair(coded, annotators)
+    if weights is not None and coded.kind == "string":
+        raise ValueError(
+            f"weights={weights!r} needs ordered answers, but {coded.field!r} is a String "
+            "column; use an Enum column (its order) or numbers, or weights=None"
+        )
+    k = coded.k
+    if k * k > MAX_CELLS // 16:
+        raise ValueError(f"{coded.field!r} has {k} distinct values, too many for kappa")
+    first = np.full(coded.n_items, -1, dtype=np.int64)
+    second = np.full(coded.n_items, -1, dtype=np.int64)
+    for target, rater in ((first, pair[0]), (second, pair[1])):
+        mine = coded.rater == rater
+        target[coded.item[mine]] = coded.code[mine]
+    both = (first >= 0) & (second >= 0)
+    if not both.any():
+        names = [coded.annotators[r] for r in pair]
+        raise ValueError(
+            f"cohen_kappa: annotators {names[0]!r} and {names[1]!r} rated no item of "
+            f"{coded.field!r} in common"
+        )
+    table = np.bincount(first[both] * k + second[both], minlength=k * k)
+    cells = np.flatnonzero(table)
+    v = coded.values
+    dist = np.abs(v[:, None] - v[None, :])
+    disagreement = {None: (dist > 0).astype(np.float64), "linear": dist, "quadratic": dist**2}
+    w = disagreement[weights].ravel()
+
+    def stat(s: FloatArray) -> FloatArray:
+        full = np.zeros((s.shape[0], k * k))
+        full[:, cells] = s
+        p = full.reshape(-1, k, k) / s.sum(axis=1)[:, None, None]
+        expected = (p.sum(axis=2)[:, :, None] * p.sum(axis=1)[:, None, :]).reshape(-1, k * k)
+        out: FloatArray = 1.0 - (p.reshape(-1, k * k) @ w) / (expected @ w)
+        return out
+
+    return estimate_with_ci(
+        None,
+        table[cells],
+        stat,
+        ci=ci,
+        n_boot=n_boot,
+        seed=seed,
+        n_annotators=2,
+        label=f"Cohen's kappa on {coded.field!r}",
+    )
+
+
+def _choose_pair(coded: Coded, annotators: Sequence[Any] | None) -> tuple[int, int]:
+    found = coded.annotators
+    if annotators is None:
+        if len(found) == 2:
+            return 0, 1
+        listed = ", ".join(repr(a) for a in found[:20])
+        if len(found) < 2:
+            raise ValueError(
+                f"cohen_kappa compares two annotators; {coded.field!r} has answers from "
+                f"{len(found)}: {listed or 'none'}"
+            )
+        raise ValueError(
+            f"cohen_kappa compares exactly two annotators; {coded.field!r} has answers from "
+            f"{len(found)}: {listed}. Pass annotators=({found[0]!r}, {found[1]!r}), or use "
+            "fleiss_kappa / krippendorff_alpha for all of them"
+        )
+    chosen = list(annotators)
+    if len(chosen) != 2 or chosen[0] == chosen[1]:
+        raise ValueError(f"annotators= must name two different annotators, got {chosen!r}")
+    index = {a: i for i, a in enumerate(found)}
+    for a in chosen:
+        if a not in index:
+            raise ValueError(
+                f"annotator {a!r} has no answers in {coded.field!r}; annotators found: {found}"
+            )
+    return index[chosen[0]], index[chosen[1]]
+
+
+def _run(
+    ann: Any,
+    field: str,
+    *,
+    per_option: bool | None,
+    compute: _Compute,
+    column: str,
+    ci: float | None,
+) -> float | pl.DataFrame:
+    df = load(ann, field)
+    listy = is_list(df, field)
+    if per_option is None:
+        per_option = listy
+    if not per_option:
+        result = compute(df, field)
+        return result if ci is not None else float(result)
+    return _per_option(df, field, listy, compute, column)
+
+
+def _per_option(
+    df: pl.DataFrame, field: str, listy: bool, compute: _Compute, column: str
+) -> pl.DataFrame:
+    as_text = pl.col(field).list.eval(pl.element().cast(pl.String)) if listy else None
+    options = list_options(df, field) if listy else code_ratings(df, field).categories
+    rows: list[dict[str, Any]] = []
+    undefined: list[str] = []
+    for option in options:
+        text = str(option)
+        if as_text is not None:
+            chosen = as_text.list.contains(text)
+        else:
+            chosen = pl.col(field).cast(pl.String) == text
+        sub = df.select("id", "annotator", chosen.alias(field))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedStatisticWarning)
+            r = compute(sub, field)
+        if math.isnan(r.estimate):
+            undefined.append(text)
+        rows.append(
+            {
+                "option": text,
+                column: r.estimate,
+                "n_items": r.n_items,
+                "n_annotators": r.n_annotators,
+                "ci_low": None if math.isnan(r.ci_low) else r.ci_low,
+                "ci_high": None if math.isnan(r.ci_high) else r.ci_high,
+            }
+        )
+    if undefined:
+        warn_undefined(
+            f"{column} is undefined (nan) for options of {field!r} that every annotator "
+            f"answered the same way: {undefined}"
+        )
+    schema = {
+        "option": pl.String,
+        column: pl.Float64,
+        "n_items": pl.Int64,
+        "n_annotators": pl.Int64,
+        "ci_low": pl.Float64,
+        "ci_high": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema)
