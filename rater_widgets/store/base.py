@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import getpass
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +43,15 @@ RAW_SCHEMA: dict[str, pl.DataType] = {
     "client": pl.String(),  # JSON object
     "meta": pl.String(),  # JSON object: redacted view, suggestion shown, ...
 }
+
+
+def os_user() -> str:
+    """The name of the OS user running this process (its uid when it has no name)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):  # a uid with no passwd entry (containers)
+        getuid = getattr(os, "getuid", None)
+        return f"uid{getuid()}" if getuid is not None else "unknown"
 
 
 class StoreError(RuntimeError):
@@ -98,8 +109,43 @@ class Store(abc.ABC):
     True
     """
 
-    #: the location as given (path or URL), for messages and the manifest
+    #: the location as given (path or URL, password removed), for messages and manifests
     url: str
+
+    @property
+    def read_only(self) -> bool:
+        """True when this store can be read but not written (e.g. a read-only file)."""
+        return False
+
+    def default_annotator(self) -> str:
+        """The annotator name to use when the caller gives none.
+
+        The OS user here; :class:`~rater_widgets.store.postgres.PostgresStore` answers
+        with the database role, because that is what row-level security checks.
+
+        >>> from rater_widgets.store import open_store
+        >>> isinstance(open_store(":memory:").default_annotator(), str)
+        True
+        """
+        return os_user()
+
+    def annotations(self, study: str) -> pl.DataFrame:
+        """Typed latest answers of ``study``, using the rubric in its manifest.
+
+        The widget-free way to read a study: ``open_store(url).annotations("pilot")``.
+        """
+        return annotations_from_manifest(self, study)
+
+    def change_token(self, study: str | None = None) -> tuple[int, int]:
+        """A value that changes whenever rows are added or purged: ``(last row id,
+        number of purges)``. Caches compare it instead of re-reading every row; the
+        last row id alone would miss a purge.
+
+        >>> from rater_widgets.store import open_store
+        >>> open_store(":memory:").change_token()
+        (0, 0)
+        """
+        return (self.last_row_id(study), self.audit_log().height)
 
     @abc.abstractmethod
     def append(self, row: NewRow) -> Appended:
@@ -148,11 +194,22 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def purge(
-        self, item_ids: Iterable[str], *, reason: str, study: str | None = None,
+        self,
+        item_ids: Iterable[str],
+        *,
+        reason: str,
+        study: str | None = None,
         actor: str | None = None,
     ) -> PurgeReport:
         """Destroy every row of these items (answers, rationales, spans) beyond recovery
-        and leave an audit row (who, when, why, how many; no content)."""
+        and leave an audit row (who, when, why, how many; no content).
+
+        ``study=None`` purges the items in every study. ``actor`` defaults to
+        :meth:`default_annotator`. ``n_items`` in the report and audit row counts the
+        distinct ids asked for, ``n_rows`` the rows destroyed. Use it only when a law,
+        a policy or a data owner demands that content be destroyed: everything else is
+        a new revision (``kind="retract"``), never a delete. See ``docs/STORE.md``.
+        """
 
     @abc.abstractmethod
     def audit_log(self) -> pl.DataFrame:
