@@ -26,6 +26,8 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
   const make = bodies[kind] ?? bodies.item!;
   const shell = new Shell(session, make(session), kind);
   el.replaceChildren(shell.root);
+  // for tests and debugging from the page: the model behind this view
+  Object.defineProperty(shell.root, "__rwModel", { value: model, enumerable: false });
   const onVisibility = () => session.timer.setVisible(document.visibilityState === "visible");
   document.addEventListener("visibilitychange", onVisibility);
   return () => {

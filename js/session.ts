@@ -82,6 +82,8 @@ export class Session {
   /** null until the kernel says where we are */
   cursor: number | null = null;
   error: SessionError | null = null;
+  /** The most recent submit or skip and how its save went: what the status pill shows. */
+  last: { pos: number; id: string; state: SaveState } | null = null;
   private pending = new Map<number, Pending>();
   private seq = 0;
   private listeners = new Set<() => void>();
@@ -151,6 +153,7 @@ export class Session {
     this.seq += 1;
     this.pending.set(this.seq, { seq: this.seq, pos, answer, kind: "submit" });
     this.saveState.set(pos, "saving");
+    this.last = { pos, id: item.id, state: "saving" };
     this.drafts.set(pos, answer);
     this.error = null;
     this.cursor = Math.min(pos + 1, this.total);
@@ -170,6 +173,7 @@ export class Session {
     if (item.status !== "done") {
       this.pending.set(this.seq, { seq: this.seq, pos, answer: null, kind: "skip" });
       this.saveState.set(pos, "saving");
+      this.last = { pos, id: item.id, state: "saving" };
     }
     this.cursor = Math.min(pos + 1, this.total);
     this.send({
@@ -232,6 +236,7 @@ export class Session {
           // a draft edited again since this submit stays a draft
           if (this.drafts.get(msg.pos) === p.answer) this.drafts.delete(msg.pos);
           this.saveState.set(msg.pos, "saved");
+          if (this.last?.pos === msg.pos) this.last = { ...this.last, state: "saved" };
         }
         break;
       }
@@ -241,6 +246,7 @@ export class Session {
           this.pending.delete(p.seq);
           if (p.answer) this.drafts.set(p.pos, p.answer);
           this.saveState.set(p.pos, "error");
+          if (this.last?.pos === p.pos) this.last = { ...this.last, state: "error" };
           // back to the first item that failed, answer intact
           if (this.cursor === null || p.pos < this.cursor) {
             this.cursor = p.pos;

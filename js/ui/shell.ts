@@ -122,17 +122,17 @@ export class Shell {
     const item = cursor === null ? undefined : s.cache.get(cursor);
     this.where.textContent = cursor === null ? "Connecting…"
       : cursor >= p.total ? "Finished"
-      : `Item ${cursor + 1} of ${p.total}${item ? ` · id ${item.id}` : ""}`;
+      : `Item ${cursor + 1} of ${p.total}${item ? ` · id ${item.id}` : ""}${
+        item?.status === "done" ? " · answered" : item?.status === "skipped" ? " · skipped" : ""}`;
 
-    const state = cursor === null ? undefined : s.saveState.get(cursor);
+    const last = s.last;
     const pending = s.pendingCount;
-    this.saved.className = `rw-saved rw-saved-${state ?? "none"}`;
-    this.saved.textContent = state === "saving" ? "Saving…"
-      : state === "error" ? "Not saved"
-      : state === "saved" ? "Saved ✓"
-      : item?.status === "done" ? "Saved ✓"
-      : item?.status === "skipped" ? "Skipped" : "";
-    if (pending > 0 && state !== "saving") this.saved.textContent += ` (${pending} saving…)`;
+    this.saved.className = `rw-saved rw-saved-${last?.state ?? "none"}`;
+    this.saved.title = last ? `item ${last.id}` : "";
+    this.saved.textContent = !last ? ""
+      : last.state === "saving" ? "Saving…"
+      : last.state === "error" ? "Not saved ✗"
+      : pending > 0 ? `Saving ${pending}…` : "Saved ✓";
 
     const err = s.error;
     this.banner.textContent = err ? `Not saved: ${err.message}` : "";

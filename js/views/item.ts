@@ -19,7 +19,7 @@ export class ItemBody implements Body {
   private rendered: ContentCache;
 
   constructor(private session: Session) {
-    this.content = h("div", { class: "rw-content", "aria-label": "Item" });
+    this.content = h("div", { class: "rw-item-content", "aria-label": "Item" });
     this.formHost = h("div", { class: "rw-form-host" });
     this.el = h("div", { class: "rw-body rw-item-body" }, this.content, this.formHost);
     this.keys = keyMap(session.rubric);
