@@ -112,7 +112,8 @@ export class Session {
   }
   get total(): number { return this.progress.total; }
   get current(): Item | undefined {
-    return this.cursor === null ? undefined : this.cache.get(this.cursor);
+    if (this.cursor === null || this.cursor >= this.total) return undefined;
+    return this.cache.get(this.cursor);
   }
   get pendingCount(): number { return this.pending.size; }
 
