@@ -76,6 +76,11 @@ def _as_text(x: object) -> str:
     return _dumps(x)
 
 
+def _part_type(part: Mapping[str, Any]) -> str:
+    kind = part.get("type")
+    return kind if isinstance(kind, str) else ""
+
+
 def _blocks(content: object) -> list[_Block]:
     if content is None:
         return []
@@ -90,17 +95,17 @@ def _blocks(content: object) -> list[_Block]:
         elif not isinstance(part, Mapping):
             if part is not None:
                 out.append(_Block("other", str(part)))
-        elif part.get("type") in _TEXT_TYPES or (part.get("type") is None and "text" in part):
+        elif (kind := _part_type(part)) in _TEXT_TYPES or (kind == "" and "text" in part):
             out.append(_Block("text", _as_text(part.get("text"))))
-        elif part.get("type") == "thinking":
+        elif kind == "thinking":
             out.append(_Block("thinking", _as_text(part.get("thinking") or part.get("text"))))
-        elif part.get("type") == "redacted_thinking":
+        elif kind == "redacted_thinking":
             out.append(_Block("thinking", "[redacted thinking]", {"redacted": True}))
-        elif part.get("type") in ("tool_use", "function_call"):
+        elif kind in ("tool_use", "function_call"):
             out.append(_Block("tool_use", data=part))
-        elif part.get("type") == "tool_result":
+        elif kind == "tool_result":
             out.append(_Block("tool_result", _as_text(part.get("content")), part))
-        elif part.get("type") in ("image", "image_url", "input_image"):
+        elif kind in ("image", "image_url", "input_image"):
             out.append(_Block("other", "[image]"))
         else:
             out.append(_Block("other", _dumps(dict(part))))

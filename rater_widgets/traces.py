@@ -136,9 +136,7 @@ def parse_trace(
     try:
         draft = _dispatch(x, _Opts(splitter, max_steps, max_chars), depth=0)
     except Exception as exc:  # the contract: odd input never breaks a rating session
-        draft = _one_step(
-            x, "fallback", f"internal error while parsing ({type(exc).__name__}: {exc})"
-        )
+        draft = _one_step(x, "fallback", f"parsing failed ({type(exc).__name__}: {exc})")
     return _finish(draft, max_steps, max_chars)
 
 
@@ -187,7 +185,12 @@ def _dispatch(x: object, o: _Opts, depth: int) -> _Draft:
     for attr in ("to_list", "tolist"):  # Polars/pandas Series, numpy arrays and scalars
         convert = getattr(x, attr, None)
         if callable(convert) and depth == 0:
-            return _dispatch(convert(), o, depth + 1)
+            try:
+                converted = convert()
+            except Exception as exc:  # a foreign object's method: anything can happen
+                why = f"{type(x).__name__}.{attr}() failed ({type(exc).__name__})"
+                return _one_step(x, "fallback", why)
+            return _dispatch(converted, o, depth + 1)
     return _one_step(x, "fallback", f"the trace is of type {type(x).__name__}")
 
 
