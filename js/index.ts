@@ -1,5 +1,6 @@
 // The anywidget entry: one Session per model, one Shell + body per view.
 import "./styles.css";
+import "./render/render.css";
 
 import { Session, type ModelLike } from "./session";
 import { Shell, type Body } from "./ui/shell";
