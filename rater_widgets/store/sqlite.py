@@ -154,8 +154,6 @@ class SQLiteStore(Store):
                 self._read_only = True
                 conn = self._open_uri(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1")
         try:
-            if not self._read_only:
-                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA secure_delete=ON")  # freed bytes are zeroed (purge)
             for name, value in pragmas.items():
@@ -209,14 +207,19 @@ class SQLiteStore(Store):
         return wal.exists() and wal.stat().st_size > 0
 
     def _init_schema(self) -> None:
+        version = self._inspect()  # before any write: a foreign file must stay untouched
         if self._read_only:
-            version = self._inspect()
             if version is None:
                 raise StoreError(
                     f"store {self.url} is read-only and empty: cannot create a store there"
                 )
             self._check_version(version, migrate=False)
             return
+        if self.path is not None:
+            try:
+                self._conn.execute("PRAGMA journal_mode=WAL")  # persistent: once per file
+            except sqlite3.Error as exc:
+                raise self._error(exc, "open") from exc
         with self._write("open") as conn:
             version = self._inspect()
             if version is None:
