@@ -128,7 +128,11 @@ export type ClientMsg = HelloMsg | SubmitMsg | SkipMsg | GotoMsg;
 // ---------------------------------------------------------------- kernel -> frontend
 
 export interface ItemsMsg { type: "items"; items: Item[]; }
-export interface AckMsg { type: "ack"; seq: number; item: string; pos: number; answer: Answer | null; }
+export interface AckMsg {
+  type: "ack"; seq: number; item: string; pos: number; answer: Answer | null;
+  /** with reveal_after, the model's suggestion, shown once the rater has answered */
+  suggestion: Answer | null;
+}
 export interface ErrorMsg {
   type: "error"; seq: number | null; item: string | null; pos: number | null;
   message: string; field: string | null;

@@ -7,6 +7,7 @@ ship with the package; nothing is downloaded) into a folder and starts JupyterLa
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import socket
@@ -14,8 +15,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-import nbformat
+from typing import Any
 
 __all__ = ["demo_notebook", "main"]
 
@@ -59,15 +59,21 @@ _DEMO_CELLS = [
 ]
 
 
-def demo_notebook() -> nbformat.NotebookNode:
-    """The demo study notebook (no outputs)."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = KERNELSPEC
-    nb.metadata["language_info"] = {"name": "python"}
-    for kind, source in _DEMO_CELLS:
-        make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
-        nb.cells.append(make(source))
-    return nb
+def demo_notebook() -> dict[str, Any]:
+    """The demo study notebook as nbformat-4 JSON (no outputs)."""
+    cells: list[dict[str, Any]] = []
+    for i, (kind, source) in enumerate(_DEMO_CELLS):
+        cell: dict[str, Any] = {"cell_type": kind, "id": f"demo-{i}", "metadata": {},
+                                "source": source}  # fmt: skip
+        if kind == "code":
+            cell.update(execution_count=None, outputs=[])
+        cells.append(cell)
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}},
+        "cells": cells,
+    }
 
 
 def _free_port() -> int:
@@ -86,7 +92,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "demo.ipynb"
     if not path.exists() or args.overwrite:
-        nbformat.write(demo_notebook(), path)
+        path.write_text(json.dumps(demo_notebook(), indent=1) + "\n", encoding="utf-8")
     port = args.port or _free_port()
     if _port_in_use(port):
         print(

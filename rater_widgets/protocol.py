@@ -136,6 +136,8 @@ class AckMsg(TypedDict):
     item: str
     pos: int
     answer: dict[str, Any] | None
+    #: with reveal_after=True, the model's suggestion, shown once the rater has answered
+    suggestion: dict[str, Any] | None
 
 
 class ErrorMsg(TypedDict):

@@ -66,7 +66,7 @@ def test_submit_is_stored_before_ack_and_typed(df, rubric, tmp_path):
     wire = Wire(w)
     out = wire.submit(1, 0, "10", {"verdict": "violating", "rationale": "threat"})
     ack = next(m for m in out if m["type"] == "ack")
-    assert ack == {"type": "ack", "seq": 1, "item": "10", "pos": 0,
+    assert ack == {"type": "ack", "seq": 1, "item": "10", "pos": 0, "suggestion": None,
                    "answer": {"verdict": "violating", "rationale": "threat"}}  # fmt: skip
     # committed: a separate connection sees it
     with sqlite3.connect(tmp_path / "study.sqlite") as con:

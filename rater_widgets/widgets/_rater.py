@@ -22,6 +22,7 @@ import traitlets
 from rater_widgets import protocol as proto
 from rater_widgets.content import ContentSpec, check_columns
 from rater_widgets.fields import RubricError, nearest
+from rater_widgets.flags import ItemFlags, Suggestions
 from rater_widgets.frames import to_polars, typed_annotations, typed_history
 from rater_widgets.queue import Progress, Queue
 from rater_widgets.rubric import Rubric
@@ -73,6 +74,9 @@ class RaterWidget(anywidget.AnyWidget):
         seed: int = 0,
         limit: int | None = None,
         extra_columns: Sequence[str] = (),
+        flags: ItemFlags | None = None,
+        suggestions: Suggestions | None = None,
+        blur_media: bool = False,
     ) -> None:
         _check_bundle()
         if not isinstance(rubric, Rubric):
@@ -81,7 +85,11 @@ class RaterWidget(anywidget.AnyWidget):
         if frame.height == 0:
             raise ValueError("the data frame is empty: there is nothing to label")
         check_columns(frame.columns, [id], "id")
-        needed = list(dict.fromkeys([id, *spec.names, *extra_columns]))
+        flags = flags or ItemFlags(frame.columns)
+        suggestions = suggestions or Suggestions(frame.columns, rubric, None)
+        needed = list(
+            dict.fromkeys([id, *spec.names, *extra_columns, *flags.columns, *suggestions.columns])
+        )
         check_columns(frame.columns, needed, "column")
         ids = frame.get_column(id)
         _check_ids(ids, id)
@@ -92,6 +100,8 @@ class RaterWidget(anywidget.AnyWidget):
         self._id_col = id
         self._id_dtype = ids.dtype
         self._spec = spec
+        self._flags = flags
+        self._suggestions = suggestions
         self.rubric = rubric
         self.study = study
         self._store = store if isinstance(store, Store) else open_store(_default_store(store))
@@ -109,6 +119,8 @@ class RaterWidget(anywidget.AnyWidget):
             "annotator": self.annotator,
             "lookahead": proto.LOOKAHEAD,
             "lookbehind": proto.LOOKBEHIND,
+            "blur_media": bool(blur_media),
+            "suggestion": suggestions.config() if suggestions else None,
             **self._frontend_config(),
         }
         self._progress = self._queue.progress().to_dict()
@@ -146,8 +158,20 @@ class RaterWidget(anywidget.AnyWidget):
             frame = typed_annotations(
                 latest, self.rubric, extra=self._own_answer_keys(), id_dtype=self._id_dtype
             )
-            self._cache = (last, frame)
+            self._cache = (last, self._with_suggestions(frame))
         return self._cache[1]
+
+    def _with_suggestions(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Add ``suggested_<field>`` columns (the model's label) beside the human ones."""
+        if not self._suggestions:
+            return frame
+        dtypes = frame.schema
+        cols = [
+            pl.col(col).cast(dtypes[field], strict=False).alias(f"suggested_{field}")
+            for field, col in self._suggestions.mapping.items()
+        ]
+        source = self._frame.select(pl.col(self._id_col).alias("id"), *cols)
+        return frame.join(source, on="id", how="left")
 
     @property
     def history(self) -> pl.DataFrame:
@@ -271,7 +295,13 @@ class RaterWidget(anywidget.AnyWidget):
             self._error(seq, item, pos, f"not saved: {e}", None)
             return
         self._cursor = min(pos + 1, len(self._queue))
-        self._reply({"type": "ack", "seq": seq, "item": item, "pos": pos, "answer": answer})
+        reveal = None
+        if answer is not None and self._suggestions and self._suggestions.reveal_after:
+            reveal = self._suggestions.for_row(self._row(pos))
+        self._reply(
+            {"type": "ack", "seq": seq, "item": item, "pos": pos, "answer": answer,
+             "suggestion": reveal}
+        )  # fmt: skip
         self._send_items(msg["need"])
 
     def _check_current(self, pos: int, item: str) -> str | None:
@@ -297,6 +327,15 @@ class RaterWidget(anywidget.AnyWidget):
         own = self._own_answer_keys()
         normalized = self.rubric.validate(answer, ignore=own)
         normalized.update(self._check_own_answer(answer, pos))
+        meta = None
+        if self._suggestions:
+            suggestion = self._suggestions.for_row(self._row(pos))
+            visible = not self._suggestions.reveal_after or self._queue.status(pos) == "done"
+            meta = {
+                "suggestion": suggestion,
+                "suggestion_mode": self._suggestions.mode,
+                "suggestion_seen_before_answer": bool(suggestion) and visible,
+            }
         self._store.append(
             NewRow(
                 study=self.study,
@@ -309,7 +348,7 @@ class RaterWidget(anywidget.AnyWidget):
                 session=client["session"] if client else None,
                 duration_ms=max(0, min(int(ms), MAX_DURATION_MS)),
                 client=client,
-                meta=None,
+                meta=meta,
             )
         )
         self._queue.set_status(pos, "done")
@@ -350,8 +389,11 @@ class RaterWidget(anywidget.AnyWidget):
         if wanted:
             self._reply({"type": "items", "items": [self._item(p) for p in wanted]})
 
+    def _row(self, pos: int) -> dict[str, Any]:
+        return self._frame.row(self._queue.row_at(pos), named=True)
+
     def _item(self, pos: int) -> proto.Item:
-        row = self._frame.row(self._queue.row_at(pos), named=True)
+        row = self._row(pos)
         item_id = self._queue.id_at(pos)
         status = self._queue.status(pos)
         answer = None
@@ -362,6 +404,10 @@ class RaterWidget(anywidget.AnyWidget):
                 import json
 
                 answer = json.loads(answers.get_column("answer")[-1])
+        sensitive, warning = self._flags.flags(row)
+        suggestion = None
+        if self._suggestions and (not self._suggestions.reveal_after or status == "done"):
+            suggestion = self._suggestions.for_row(row)
         return {
             "pos": pos,
             "id": item_id,
@@ -369,9 +415,9 @@ class RaterWidget(anywidget.AnyWidget):
             "answer": answer,
             "status": status,
             "extra": self._item_extra(row, pos),
-            "sensitive": False,
-            "warning": None,
-            "suggestion": None,
+            "sensitive": sensitive,
+            "warning": warning,
+            "suggestion": suggestion,
         }
 
     def _position(self, item: Any) -> int:

@@ -3,11 +3,12 @@ a rubric, with the keyboard."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from rater_widgets.content import ContentSpec
+from rater_widgets.flags import ItemFlags, SuggestionMode, Suggestions
 from rater_widgets.frames import to_polars
 from rater_widgets.rubric import Rubric
 from rater_widgets.store import Store
@@ -17,7 +18,8 @@ __all__ = ["ItemRater"]
 
 _ARGS = (
     "id", "content", "context", "format", "labels", "store", "annotator", "study", "order",
-    "seed", "limit",
+    "seed", "limit", "sensitive", "content_warning", "blur_media", "suggestion",
+    "suggestion_mode", "reveal_after",
 )  # fmt: skip
 
 
@@ -34,6 +36,16 @@ class ItemRater(RaterWidget):
     ``content``: the column(s) to rate; ``context``: columns shown above it (e.g. the
     prompt); ``format``: "text", "markdown" (default for strings), "html", "image",
     "chat", "code", or ``{column: format}``; ``labels``: ``{column: label}``.
+
+    Sensitive content: ``sensitive`` (a boolean column, a callable ``row -> bool``, or
+    True) blurs an item until the rater reveals it (``r``); ``content_warning`` (a column,
+    a callable, or a text) labels it; ``blur_media=True`` blurs every image until revealed.
+
+    Model labels: ``suggestion`` (a column for the first choice field, or
+    ``{field: column}``) is shown beside the field (``suggestion_mode="show"``) or
+    prefilled (``"prefill"``); with ``reveal_after=True`` it stays hidden until the rater
+    has answered, to avoid anchoring. ``w.annotations`` then has ``suggested_<field>``
+    columns beside the human ones.
     """
 
     def __init__(
@@ -52,6 +64,12 @@ class ItemRater(RaterWidget):
         order: str = "as-is",
         seed: int = 0,
         limit: int | None = None,
+        sensitive: str | bool | Callable[[Mapping[str, Any]], Any] | None = None,
+        content_warning: str | Callable[[Mapping[str, Any]], Any] | None = None,
+        blur_media: bool = False,
+        suggestion: str | Mapping[str, str] | None = None,
+        suggestion_mode: SuggestionMode = "show",
+        reveal_after: bool = False,
         **kwargs: Any,
     ) -> None:
         check_kwargs("ItemRater", kwargs, _ARGS)
@@ -59,7 +77,12 @@ class ItemRater(RaterWidget):
         spec = ContentSpec(
             frame.columns, content=content, context=context, format=format, labels=labels
         )
+        flags = ItemFlags(frame.columns, sensitive=sensitive, content_warning=content_warning)
+        suggestions = Suggestions(
+            frame.columns, rubric, suggestion, mode=suggestion_mode, reveal_after=reveal_after
+        )
         super().__init__(
             frame, rubric, id=id, spec=spec, store=store, annotator=annotator, study=study,
-            order=order, seed=seed, limit=limit,
+            order=order, seed=seed, limit=limit, flags=flags, suggestions=suggestions,
+            blur_media=blur_media,
         )  # fmt: skip
