@@ -144,6 +144,12 @@ class RaterWidget(anywidget.AnyWidget):
         """Validate and normalize the widget-owned keys of an answer."""
         return {}
 
+    def _answer_for_view(self, answer: dict[str, Any] | None, pos: int) -> dict[str, Any] | None:
+        """A stored answer as the frontend gets it (items and acks). Widgets that store
+        more than the rater may see (PairwiseRater: de-randomized sides, model names)
+        map it back to what is on screen."""
+        return answer
+
     # ------------------------------------------------------------ public, read-only results
 
     @property
@@ -299,7 +305,8 @@ class RaterWidget(anywidget.AnyWidget):
         if answer is not None and self._suggestions and self._suggestions.reveal_after:
             reveal = self._suggestions.for_row(self._row(pos))
         self._reply(
-            {"type": "ack", "seq": seq, "item": item, "pos": pos, "answer": answer,
+            {"type": "ack", "seq": seq, "item": item, "pos": pos,
+             "answer": self._answer_for_view(answer, pos),
              "suggestion": reveal}
         )  # fmt: skip
         self._send_items(msg["need"])
@@ -412,7 +419,7 @@ class RaterWidget(anywidget.AnyWidget):
             "pos": pos,
             "id": item_id,
             "blocks": self._spec.blocks(row),
-            "answer": answer,
+            "answer": self._answer_for_view(answer, pos),
             "status": status,
             "extra": self._item_extra(row, pos),
             "sensitive": sensitive,
