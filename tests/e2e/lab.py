@@ -58,7 +58,7 @@ import re
 import statistics
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -244,8 +244,16 @@ class Lab:
 
 
 @contextmanager
-def start_lab(base_dir: Path, *, log_path: Path = ARTIFACTS / "jupyter.log") -> Iterator[Lab]:
+def start_lab(
+    base_dir: Path,
+    *,
+    log_path: Path = ARTIFACTS / "jupyter.log",
+    extra_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Lab]:
     """Start the JupyterLab server in ``base_dir`` and Chromium; stop both on exit.
+
+    ``extra_args`` / ``env`` go to the server (see ``JupyterServer.start``).
 
     Records "start server" and "start harness (server + browser)" in ``lab.timings``.
 
@@ -255,7 +263,7 @@ def start_lab(base_dir: Path, *, log_path: Path = ARTIFACTS / "jupyter.log") -> 
             nb = lab.open_notebook(lab.new_context().new_page(), lab.write_notebook(["1"]))
     """
     start = time.monotonic()
-    server = JupyterServer.start(base_dir, log_path=log_path)
+    server = JupyterServer.start(base_dir, log_path=log_path, extra_args=extra_args, env=env)
     server_ready = time.monotonic()
     try:
         with sync_playwright() as pw:

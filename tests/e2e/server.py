@@ -24,6 +24,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -86,16 +87,28 @@ class JupyterServer:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls, base_dir: Path, *, log_path: Path, timeout: float = 60.0) -> JupyterServer:
-        """Start the server in ``base_dir`` and wait until ``/api/status`` answers."""
+    def start(
+        cls,
+        base_dir: Path,
+        *,
+        log_path: Path,
+        extra_args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        timeout: float = 60.0,
+    ) -> JupyterServer:
+        """Start the server in ``base_dir`` and wait until ``/api/status`` answers.
+
+        ``extra_args`` are appended to the ``jupyter lab`` command line and ``env`` to
+        its environment (benchmarks compare server options, e.g. a server extension).
+        """
         dirs = {
             name: base_dir / name
             for name in ("root", "config", "data", "runtime", "settings", "workspaces", "ipython")
         }
         for d in dirs.values():
             d.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ)
-        env.update(
+        full_env = dict(os.environ)
+        full_env.update(
             JUPYTER_CONFIG_DIR=str(dirs["config"]),
             JUPYTER_DATA_DIR=str(dirs["data"]),
             JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
@@ -136,10 +149,12 @@ class JupyterServer:
         ]
         if os.geteuid() == 0:  # CI containers run as root; jupyter refuses without this
             cmd.append("--allow-root")
+        cmd += extra_args
+        full_env.update(env or {})
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log_file = log_path.open("wb")
         process = subprocess.Popen(
-            cmd, env=env, cwd=dirs["root"], stdout=log_file, stderr=subprocess.STDOUT
+            cmd, env=full_env, cwd=dirs["root"], stdout=log_file, stderr=subprocess.STDOUT
         )
         server = cls(process, port, base_dir, dirs["root"], dirs["settings"], log_path, log_file)
         server.reset_settings()

@@ -135,12 +135,19 @@ def test_reload_rerenders_widget_from_live_kernel(lab: Lab, page: Page) -> None:
 
 @pytest.mark.e2e
 def test_cell_errors_fail_with_the_traceback(lab: Lab, page: Page) -> None:
-    nb = lab.open_notebook(page, lab.write_notebook(["x = 1", "def f():\n    1 / 0\nf()", "y = 2"]))
-    with pytest.raises(NotebookError, match="cell 1 raised ZeroDivisionError") as info:
+    cells: list[str | tuple[str, str]] = [
+        "x = 1",
+        ("markdown", "# cell 1 is markdown"),
+        "def f():\n    1 / 0\nf()",
+        "y = 2",
+    ]
+    nb = lab.open_notebook(page, lab.write_notebook(cells))
+    with pytest.raises(NotebookError, match="cell 2 raised ZeroDivisionError") as info:
         nb.run_all()
-    message = str(info.value)
-    assert "1 / 0" in message  # the traceback points at the failing line
-    assert "in f()" in message or "f()" in message.split("--- traceback ---")[1]
+    traceback = str(info.value).split("--- traceback ---")[1]
+    assert "in f()\n      1 def f():\n----> 2     1 / 0" in traceback  # the failing line
+    assert traceback.rstrip().endswith("ZeroDivisionError: division by zero")
+    assert "\x1b[" not in traceback  # ANSI colours stripped: readable in pytest's output
     assert nb.eval_json("x") == 1
     with pytest.raises(KernelError, match="NameError: name 'y' is not defined"):
         nb.execute("y")  # run-all stopped at the error
