@@ -293,7 +293,11 @@ class PostgresStore(Store):
         study: str | None = None,
         actor: str | None = None,
     ) -> PurgeReport:
-        """Delete the items' rows (leads only), audit it, then VACUUM the table.
+        """Delete the items' rows (leads only), audit it, then ``VACUUM FULL`` the table.
+
+        A plain VACUUM only marks the space free and leaves the bytes in the page, so
+        the table is rewritten (it is locked for writes meanwhile; purges are rare).
+        The server's WAL and backups keep old pages until they are recycled.
 
         ``actor`` defaults to the database role; a different name is recorded as
         ``"<actor> via <role>"`` so the audit always shows who really did it.
@@ -331,17 +335,22 @@ class PostgresStore(Store):
         with self._lock:
             self._notices.clear()
             try:
-                self._conn.execute(f"VACUUM {_T}")
+                # waits for running reads and writes, but not forever for an idle session
+                self._conn.execute("SET lock_timeout = '30s'")
+                try:
+                    self._conn.execute(f"VACUUM FULL {_T}")
+                finally:
+                    self._conn.execute("RESET lock_timeout")
             except psycopg.Error as exc:
                 raise StoreError(
                     f"purged rows of {self.url} are deleted, but VACUUM failed "
-                    f"({_first_line(exc)}); run VACUUM {_T} as its owner"
+                    f"({_first_line(exc)}); call purge again with the same ids to finish"
                 ) from exc
             skipped = [n for n in self._notices if "skipping" in n]
         if skipped:
             raise StoreError(
                 f"purged rows of {self.url} are deleted, but VACUUM was skipped "
-                f"({skipped[0]}); a lead owning the table must run VACUUM {_T}"
+                f"({skipped[0]}); a lead owning the table must run VACUUM FULL {_T}"
             )
 
     # ------------------------------------------------------------------ reads
