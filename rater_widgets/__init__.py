@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from rater_widgets.fields import Choice, Flag, MultiChoice, Number, Option, Scale, Text
 from rater_widgets.rubric import Rubric, RubricError
 from rater_widgets.store import StoreError, open_store
-from rater_widgets.widgets import ItemRater
+from rater_widgets.widgets import ItemRater, TraceRater
 
 try:
     __version__ = version("rater_widgets")
@@ -30,6 +30,7 @@ __all__ = [
     "Scale",
     "StoreError",
     "Text",
+    "TraceRater",
     "__version__",
     "open_store",
 ]

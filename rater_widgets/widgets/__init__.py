@@ -1,5 +1,6 @@
 """The rater widgets, one per module; each is a thin AnyWidget subclass."""
 
 from rater_widgets.widgets.item import ItemRater
+from rater_widgets.widgets.trace import TraceRater
 
-__all__ = ["ItemRater"]
+__all__ = ["ItemRater", "TraceRater"]
