@@ -3,7 +3,7 @@ import "./styles.css";
 import "./render/render.css";
 
 import { Session, type ModelLike } from "./session";
-import { Shell, type Body } from "./ui/shell";
+import { Shell, type Body, type ViewContext } from "./ui/shell";
 import { ItemBody } from "./views/item";
 
 const sessions = new WeakMap<object, Session>();
@@ -17,23 +17,30 @@ function sessionFor(model: ModelLike): Session {
   return s;
 }
 
-const bodies: Record<string, (s: Session) => Body> = {
-  item: (s) => new ItemBody(s),
+const bodies: Record<string, (s: Session, ctx: ViewContext) => Body> = {
+  item: (s, ctx) => new ItemBody(s, ctx),
 };
 
 function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => void {
   const session = sessionFor(model);
   const kind = String(model.get("_kind") ?? "item");
   const make = bodies[kind] ?? bodies.item!;
-  const shell = new Shell(session, make(session), kind);
-  el.replaceChildren(shell.root);
+  // the body may call back into its view (e.g. to open the guidelines) once it exists
+  let shell: Shell | null = null;
+  const ctx: ViewContext = {
+    get viewId() { return shell?.viewId ?? ""; },
+    openGuideline: (section?: string) => shell?.openGuideline(section),
+  };
+  const view = new Shell(session, make(session, ctx), kind);
+  shell = view;
+  el.replaceChildren(view.root);
   // for tests and debugging from the page: the model behind this view
-  Object.defineProperty(shell.root, "__rwModel", { value: model, enumerable: false });
+  Object.defineProperty(view.root, "__rwModel", { value: model, enumerable: false });
   const onVisibility = () => session.timer.setVisible(document.visibilityState === "visible");
   document.addEventListener("visibilitychange", onVisibility);
   return () => {
     document.removeEventListener("visibilitychange", onVisibility);
-    shell.dispose();
+    view.dispose();
   };
 }
 

@@ -78,6 +78,8 @@ export class Session {
   readonly cache = new Map<number, Item>();
   readonly drafts = new Map<number, Answer>();
   readonly saveState = new Map<number, SaveState>();
+  /** ids of sensitive items the rater chose to see */
+  readonly revealed = new Set<string>();
   readonly timer: ActiveTimer;
   /** null until the kernel says where we are */
   cursor: number | null = null;
@@ -194,6 +196,15 @@ export class Session {
     this.notify();
   }
 
+  /** Show (or hide again) the current item's sensitive content. */
+  toggleReveal(): void {
+    const item = this.current;
+    if (!item) return;
+    if (this.revealed.has(item.id)) this.revealed.delete(item.id);
+    else this.revealed.add(item.id);
+    this.notify();
+  }
+
   back(): void { if (this.cursor !== null && this.cursor > 0) this.goto(this.cursor - 1); }
   forward(): void { if (this.cursor !== null && this.cursor < this.total) this.goto(this.cursor + 1); }
 
@@ -230,6 +241,7 @@ export class Session {
         this.pending.delete(msg.seq);
         const item = this.cache.get(msg.pos);
         if (item) {
+          if (msg.suggestion) item.suggestion = msg.suggestion; // reveal_after: now it may show
           item.answer = msg.answer ?? item.answer;
           item.status = msg.answer ? "done" : item.status === "done" ? "done" : "skipped";
         }

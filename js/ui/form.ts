@@ -141,6 +141,18 @@ export class RubricForm {
     }
   }
 
+  /** Show a model's labels beside the fields ("Model: violating"). */
+  setSuggestion(suggestion: Answer | null): void {
+    for (const f of this.rubric.fields) {
+      const badge = this.rows.get(f.name)?.querySelector<HTMLElement>(".rw-suggest");
+      if (!badge) continue;
+      const v = suggestion?.[f.name];
+      const shown = v === null || v === undefined ? "" : Array.isArray(v) ? v.join(", ") : String(v);
+      badge.textContent = shown ? `Model: ${shown}` : "";
+      badge.hidden = !shown;
+    }
+  }
+
   focusField(name: string): void {
     const input = this.inputs.get(name);
     if (input) input.focus();
@@ -190,7 +202,8 @@ export class RubricForm {
   private fieldRow(f: Field): HTMLElement {
     const id = `rw-${Math.random().toString(36).slice(2)}`;
     const label = h("div", { class: "rw-field-label", id }, f.label,
-      h("span", { class: "rw-req-mark", "aria-hidden": "true" }, " *"));
+      h("span", { class: "rw-req-mark", "aria-hidden": "true" }, " *"),
+      h("span", { class: "rw-suggest", hidden: true }));
     const help = f.help || f.guideline
       ? h("div", { class: "rw-help" }, f.help ?? "",
           f.guideline && this.onGuideline

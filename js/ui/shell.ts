@@ -10,6 +10,14 @@
 import type { Item } from "../protocol";
 import type { Session } from "../session";
 import { h, kbd } from "./dom";
+import { GuidelinesPanel } from "./guidelines";
+
+/** What a body may ask of the view it sits in. */
+export interface ViewContext {
+  readonly viewId: string;
+  /** open the guidelines panel, scrolled to a section (a heading slug) */
+  openGuideline(section?: string): void;
+}
 
 export interface Body {
   readonly el: HTMLElement;
@@ -47,8 +55,12 @@ export class Shell {
   private shownItem: Item | undefined;
   private unsubscribe: () => void;
   private kernelTimer: ReturnType<typeof setTimeout> | null = null;
+  private guide: GuidelinesPanel | null = null;
+  private shownRevealed = false;
 
   constructor(readonly session: Session, readonly body: Body, kind: string) {
+    const guidelines = session.rubric?.guidelines;
+    if (guidelines) this.guide = new GuidelinesPanel(guidelines, () => this.toggleGuidelines(false));
     this.bar = h("div", { class: "rw-bar", role: "progressbar", "aria-label": "Progress" },
       (this.barDone = h("div", { class: "rw-bar-done" })),
       (this.barSkipped = h("div", { class: "rw-bar-skipped" })));
@@ -57,6 +69,8 @@ export class Shell {
     this.saved = h("span", { class: "rw-saved", role: "status", "aria-live": "polite" });
     this.header = h("div", { class: "rw-header" },
       this.where, this.bar, this.counts, this.saved,
+      this.guide ? h("button", { type: "button", class: "rw-btn rw-small", "aria-label": "Guidelines (g)",
+        onclick: () => this.toggleGuidelines() }, kbd("g"), "Guidelines") : null,
       h("button", { type: "button", class: "rw-icon-btn", "aria-label": "Keyboard shortcuts (?)",
         title: "Keyboard shortcuts (?)", onclick: () => this.toggleHelp() }, "?"));
     this.banner = h("div", { class: "rw-banner", role: "alert", hidden: true });
@@ -71,10 +85,12 @@ export class Shell {
       h("button", { type: "button", class: "rw-btn rw-primary", onclick: () => this.submit(), "aria-label": "Submit (Enter)" },
         kbd("Enter"), "Submit"));
     this.main = h("div", { class: "rw-main" }, body.el, nav);
+    const layout = h("div", { class: "rw-layout" },
+      h("div", { class: "rw-primary-col" }, this.banner, this.main, this.doneScreen), this.guide?.el);
     this.root = h("div", {
       class: `rw-root rw-kind-${kind}`, tabindex: "0", "aria-label": "Rater widget",
       "data-view": this.viewId,
-    }, this.header, this.banner, this.main, this.doneScreen, this.helpEl);
+    }, this.header, layout, this.helpEl);
 
     this.root.addEventListener("keydown", (e) => this.onKey(e));
     // clicking anywhere that is not a control focuses the widget, so its keys work
@@ -147,9 +163,12 @@ export class Shell {
         h("div", {}, `${p.done} answered, ${p.skipped} skipped. ${pending ? `${pending} still saving…` : "Every answer is saved."}`),
         h("button", { type: "button", class: "rw-btn", onclick: () => s.back() }, kbd("Backspace"), "Back to the last item"));
     }
-    if (cursor !== null && !finished && (cursor !== this.shownPos || item !== this.shownItem)) {
+    const revealed = item ? s.revealed.has(item.id) : false;
+    if (cursor !== null && !finished
+        && (cursor !== this.shownPos || item !== this.shownItem || revealed !== this.shownRevealed)) {
       this.shownPos = cursor;
       this.shownItem = item;
+      this.shownRevealed = revealed;
       this.body.show(item, cursor);
     }
     this.body.update();
@@ -168,6 +187,20 @@ export class Shell {
       h("div", { class: "rw-muted" }, "Run the notebook's cells to continue rating."));
   }
 
+  openGuideline(section?: string): void {
+    this.guide?.show(section);
+  }
+
+  private toggleGuidelines(force?: boolean): void {
+    if (!this.guide) return;
+    const show = force ?? !this.guide.open;
+    if (show) this.guide.show();
+    else {
+      this.guide.hide();
+      this.root.focus({ preventScroll: true });
+    }
+  }
+
   private toggleHelp(force?: boolean): void {
     const show = force ?? this.helpEl.hidden;
     if (show) {
@@ -177,6 +210,8 @@ export class Shell {
         ["Backspace / ←", "back to the previous item"],
         ["→", "next item without submitting"],
         ["s", "skip this item"],
+        ["r", "reveal (or hide again) sensitive content"],
+        ...(this.guide ? [["g", "show or hide the guidelines"] as [string, string]] : []),
         ["Esc", "leave a text box / close this help"],
         ["?", "show or hide this help"],
       ];
@@ -218,6 +253,8 @@ export class Shell {
     else if (e.key === "ArrowRight") this.session.forward();
     else if (e.key === "s") this.session.skip(this.viewId);
     else if (e.key === "?") this.toggleHelp();
+    else if (e.key === "r") this.session.toggleReveal();
+    else if (e.key === "g" && this.guide) this.toggleGuidelines();
     else if (e.key === "Escape") this.session.error = null;
     else if (e.key === "Tab") handled = false; // focus moves between controls as usual
     else handled = false;

@@ -3,8 +3,9 @@
 import type { Answer, Item } from "../protocol";
 import { renderBlock } from "../render/index";
 import type { Session } from "../session";
-import type { Body } from "../ui/shell";
+import type { Body, ViewContext } from "../ui/shell";
 import { h } from "../ui/dom";
+import { sensitiveBox, warningLabel } from "../ui/sensitive";
 import { RubricForm, applyAction, cleanAnswer, firstProblem, keyMap, type KeyAction } from "../ui/form";
 import { ContentCache } from "./content_cache";
 
@@ -18,7 +19,7 @@ export class ItemBody implements Body {
   private localError: { field: string | null; message: string } | null = null;
   private rendered: ContentCache;
 
-  constructor(private session: Session) {
+  constructor(private session: Session, private view?: ViewContext) {
     this.content = h("div", { class: "rw-item-content", "aria-label": "Item" });
     this.formHost = h("div", { class: "rw-form-host" });
     this.el = h("div", { class: "rw-body rw-item-body" }, this.content, this.formHost);
@@ -35,9 +36,21 @@ export class ItemBody implements Body {
       this.form = null;
       return;
     }
-    this.content.replaceChildren(this.rendered.get(item));
+    const revealed = this.session.revealed.has(item.id);
+    const node = this.rendered.get(item);
+    const blurMedia = Boolean(this.session.config.blur_media) && !revealed;
+    this.content.classList.toggle("rw-media-hidden", blurMedia);
+    this.content.replaceChildren(...[
+      warningLabel(item),
+      sensitiveBox(node, item, revealed, () => this.session.toggleReveal()),
+    ].filter((n): n is HTMLElement => n !== null));
     this.content.scrollTop = 0;
-    this.form = new RubricForm(this.session.rubric, (a) => this.session.setDraft(this.pos, a));
+    const suggest = this.session.config.suggestion as { mode: string } | null;
+    if (suggest?.mode === "prefill" && item.suggestion && !item.answer && !this.session.drafts.has(pos)) {
+      this.session.drafts.set(pos, { ...item.suggestion });
+    }
+    this.form = new RubricForm(this.session.rubric, (a) => this.session.setDraft(this.pos, a),
+      (section) => this.view?.openGuideline(section));
     this.formHost.replaceChildren(this.form.el);
     // render what comes next while the rater reads this one
     this.rendered.prefetch(this.session, pos);
@@ -49,6 +62,8 @@ export class ItemBody implements Body {
       ? { field: this.session.error.field, message: this.session.error.message }
       : this.localError;
     this.form.update(this.session.answerFor(this.pos), err);
+    this.form.setSuggestion(this.session.cache.get(this.pos)?.suggestion ?? null);
+    this.rendered.prefetch(this.session, this.pos);
   }
 
   handleKey(e: KeyboardEvent): boolean {

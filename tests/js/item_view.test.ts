@@ -47,7 +47,7 @@ describe("ItemRater view", () => {
     expect(m.lastSent("submit")).toMatchObject({ item: "100", answer: { verdict: "safe" } });
     expect(root.querySelector(".rw-where")!.textContent).toContain("Item 2 of 3");
     expect(root.querySelector(".rw-saved")!.textContent).toBe("Saving…");
-    m.receive({ type: "ack", seq: 1, item: "100", pos: 0, answer: { verdict: "safe" } });
+    m.receive({ type: "ack", seq: 1, item: "100", pos: 0, answer: { verdict: "safe" }, suggestion: null });
     m.set("_progress", { done: 1, skipped: 0, total: 3 });
     expect(root.querySelector(".rw-saved")!.textContent).toBe("Saved ✓");
     expect(root.querySelector(".rw-counts")!.textContent).toBe("1 done · 0 skipped · 3 total");

@@ -30,7 +30,7 @@ describe("Session", () => {
     expect(sent).toMatchObject({ seq: 1, item: "100", pos: 0, answer: { verdict: "safe" } });
     expect(sent.need).toEqual([3]); // the new look-ahead position
     expect(s.last).toEqual({ pos: 0, id: "100", state: "saving" });
-    m.receive({ type: "ack", seq: 1, item: "100", pos: 0, answer: { verdict: "safe" } });
+    m.receive({ type: "ack", seq: 1, item: "100", pos: 0, answer: { verdict: "safe" }, suggestion: null });
     expect(s.last?.state).toBe("saved");
     expect(s.cache.get(0)?.status).toBe("done");
     expect(s.answerFor(0)).toEqual({ verdict: "safe" });

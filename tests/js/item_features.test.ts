@@ -1,0 +1,123 @@
+// ItemRater features for Trust & Safety work: guidelines panel, sensitive blur and
+// reveal, content warnings, blurred media, model suggestions.
+import { beforeEach, describe, expect, it } from "vitest";
+import widget from "../../js/index";
+import { item, model, rubric, type MockModel } from "./mock_model";
+
+const key = (el: Element, k: string) =>
+  el.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
+
+function mount(m: MockModel, items = [item(0), item(1)]) {
+  const el = document.createElement("div");
+  document.body.append(el);
+  widget.render({ model: m as any, el });
+  m.receive({ type: "items", items });
+  m.receive({ type: "cursor", pos: 0 });
+  return el.querySelector(".rw-root") as HTMLElement;
+}
+
+beforeEach(() => { document.body.innerHTML = ""; });
+
+describe("guidelines", () => {
+  const guidelines = "# Policy\n\nBe kind.\n\n## Threats\n\nA threat names harm to a person. Threats are violating.\n";
+
+  it("g opens the panel; search highlights matches; help links jump to a section", () => {
+    const m = model();
+    const withHelp = structuredClone(rubric);
+    withHelp.guidelines = guidelines;
+    withHelp.fields[0]!.guideline = "threats";
+    m.state._rubric = withHelp;
+    const root = mount(m);
+    const panel = root.querySelector(".rw-guidelines") as HTMLElement;
+    expect(panel.hidden).toBe(true);
+    key(root, "g");
+    expect(panel.hidden).toBe(false);
+    expect(panel.querySelector("h2")!.dataset.section).toBe("threats");
+    const search = panel.querySelector("input")!;
+    search.value = "threat";
+    search.dispatchEvent(new Event("input"));
+    expect(panel.querySelectorAll("mark.rw-guide-hit")).toHaveLength(3);
+    expect(panel.querySelector(".rw-guide-count")!.textContent).toBe("1 of 3");
+    search.value = "";
+    search.dispatchEvent(new Event("input"));
+    expect(panel.querySelectorAll("mark")).toHaveLength(0);
+    expect(panel.textContent).toContain("A threat names harm");
+    key(root, "g");
+    expect(panel.hidden).toBe(true);
+    (root.querySelector('[data-field="verdict"] .rw-link') as HTMLButtonElement).click();
+    expect(panel.hidden).toBe(false);
+  });
+
+  it("no guidelines, no panel and g does nothing", () => {
+    const root = mount(model());
+    expect(root.querySelector(".rw-guidelines")).toBeNull();
+  });
+});
+
+describe("sensitive content", () => {
+  it("is blurred with its warning until r reveals it, per item", () => {
+    const m = model();
+    const root = mount(m, [
+      item(0, "graphic text", { sensitive: true, warning: "violence" }),
+      item(1, "plain"),
+    ]);
+    const content = root.querySelector(".rw-item-content")!;
+    expect(content.querySelector(".rw-blurred")).not.toBeNull();
+    expect(content.querySelector(".rw-cover")!.textContent).toContain("Content warning: violence");
+    expect(content.querySelector(".rw-blurred")!.getAttribute("aria-hidden")).toBe("true");
+    key(root, "r");
+    expect(content.querySelector(".rw-blurred")).toBeNull();
+    expect(content.textContent).toContain("graphic text");
+    expect(content.querySelector(".rw-warning")!.textContent).toContain("violence");
+    key(root, "r"); // hide it again
+    expect(content.querySelector(".rw-blurred")).not.toBeNull();
+    key(root, "1");
+    key(root, "Enter");
+    expect(root.querySelector(".rw-item-content .rw-blurred")).toBeNull(); // item 1 is not sensitive
+  });
+
+  it("blur_media blurs images until revealed", () => {
+    const m = model();
+    m.state._config = { ...m.state._config, blur_media: true };
+    const root = mount(m);
+    const content = root.querySelector(".rw-item-content")!;
+    expect(content.classList.contains("rw-media-hidden")).toBe(true);
+    key(root, "r");
+    expect(content.classList.contains("rw-media-hidden")).toBe(false);
+  });
+});
+
+describe("suggestions", () => {
+  it("show mode puts a badge on the field, the answer stays the rater's", () => {
+    const m = model();
+    m.state._config = { ...m.state._config, suggestion: { mode: "show", reveal_after: false, fields: ["verdict"] } };
+    const root = mount(m, [item(0, "x", { suggestion: { verdict: "violating" } }), item(1)]);
+    const badge = root.querySelector('[data-field="verdict"] .rw-suggest') as HTMLElement;
+    expect(badge.hidden).toBe(false);
+    expect(badge.textContent).toBe("Model: violating");
+    expect(root.querySelector('button[data-value="violating"]')!.getAttribute("aria-pressed")).toBe("false");
+  });
+
+  it("prefill mode starts the answer from the suggestion", () => {
+    const m = model();
+    m.state._config = { ...m.state._config, suggestion: { mode: "prefill", reveal_after: false, fields: ["verdict"] } };
+    const root = mount(m, [item(0, "x", { suggestion: { verdict: "safe" } }), item(1)]);
+    expect(root.querySelector('button[data-value="safe"]')!.getAttribute("aria-pressed")).toBe("true");
+    key(root, "Enter");
+    expect(m.lastSent("submit")).toMatchObject({ answer: { verdict: "safe" } });
+  });
+
+  it("reveal_after shows the suggestion only once the ack brings it", () => {
+    const m = model();
+    m.state._config = { ...m.state._config, suggestion: { mode: "show", reveal_after: true, fields: ["verdict"] } };
+    const root = mount(m);
+    const badge = () => root.querySelector('[data-field="verdict"] .rw-suggest') as HTMLElement;
+    expect(badge().hidden).toBe(true);
+    key(root, "1");
+    key(root, "Enter");
+    m.receive({ type: "ack", seq: 1, item: "100", pos: 0, answer: { verdict: "safe" }, suggestion: { verdict: "violating" } });
+    key(root, "Backspace");
+    expect(badge().hidden).toBe(false);
+    expect(badge().textContent).toBe("Model: violating");
+  });
+});
