@@ -23,18 +23,6 @@ def rater(nb, cell=1):
     return nb.output(cell).locator(".rw-root")
 
 
-def wait_saved(nb, n):
-    """Wait until the kernel has n answers (the store is the truth, not the page)."""
-    nb.page.wait_for_function(
-        "() => true", timeout=1000
-    )
-    for _ in range(100):
-        if nb.eval_json("w.progress.done") == n:
-            return
-        nb.page.wait_for_timeout(50)
-    raise AssertionError(f"kernel never reached {n} answers")
-
-
 def test_label_with_keyboard_then_restart_resume_and_reload(lab, page):
     nb = lab.open_notebook(page, lab.write_notebook([SETUP, CELL]))
     nb.run_all()
@@ -68,7 +56,9 @@ def test_label_with_keyboard_then_restart_resume_and_reload(lab, page):
     # Backspace goes back and shows the stored answer
     page.keyboard.press("Backspace")
     expect(view.locator(".rw-item-content")).to_contain_text("weather")
-    expect(view.locator('button[data-value="borderline"]')).to_have_attribute("aria-pressed", "true")
+    expect(view.locator('button[data-value="borderline"]')).to_have_attribute(
+        "aria-pressed", "true"
+    )
 
     lab.set_theme(page, "dark")
     nb.screenshot("item-rater-dark", view)
