@@ -67,7 +67,7 @@ def _features(patterns: IntArray, coded: Coded, level: str) -> FloatArray:
         s1, s2 = n @ v, n @ v**2
         return np.column_stack([m, 2.0 * (m * s2 - s1**2) / (m - 1), s1, s2])
     k = coded.k
-    if n.shape[0] * k * k > MAX_CELLS:
+    if n.shape[0] * k * k > MAX_CELLS // 2:
         raise ValueError(
             f"level={level!r}: {coded.field!r} has {k} distinct values, too many for the "
             f"{k}x{k} coincidence matrix; bin or round the values, or use level='interval'"

@@ -18,7 +18,7 @@ from ._common import FloatArray, IntArray, require_columns, to_polars
 Kind = Literal["enum", "numeric", "boolean", "string"]
 
 #: Cells allowed in one dense item x category (or pattern x feature) matrix.
-MAX_CELLS = 50_000_000
+MAX_CELLS = 20_000_000
 #: Separates options when a multi-choice answer is compared as a whole set.
 _SET_SEP = "\x1f"
 

@@ -35,6 +35,7 @@ from typing import Any, Literal, TypeAlias, overload
 import numpy as np
 import polars as pl
 
+from ._cohen import cohen_estimate
 from ._common import (
     Estimate,
     FloatArray,
@@ -45,7 +46,6 @@ from ._common import (
     warn_undefined,
 )
 from ._encode import (
-    MAX_CELLS,
     Coded,
     code_ratings,
     is_list,
@@ -208,7 +208,7 @@ def cohen_kappa(
 
     def compute(df: pl.DataFrame, f: str) -> Estimate:
         coded = code_ratings(df, f)
-        return _cohen(coded, weights, annotators, ci=ci, n_boot=n_boot, seed=seed)
+        return cohen_estimate(coded, weights, annotators, ci=ci, n_boot=n_boot, seed=seed)
 
     return _run(ann, field, per_option=per_option, compute=compute, column="kappa", ci=ci)
 
@@ -370,91 +370,6 @@ def _pairable(coded: Coded, fn: str) -> tuple[IntArray, IntArray]:
     if mult.size == 0:
         raise_no_overlap(coded, fn)
     return patterns, mult
-
-
-def _cohen(
-    coded: Coded,
-    weights: Weights,
-    annotators: Sequence[Any] | None,
-    *,
-    ci: float | None,
-    n_boot: int,
-    seed: int,
-) -> Estimate:
-    pair = _choose_pair(coded, annotators)
-    if weights is not None and coded.kind == "string":
-        raise ValueError(
-            f"weights={weights!r} needs ordered answers, but {coded.field!r} is a String "
-            "column; use an Enum column (its order) or numbers, or weights=None"
-        )
-    k = coded.k
-    if k * k > MAX_CELLS // 16:
-        raise ValueError(f"{coded.field!r} has {k} distinct values, too many for kappa")
-    first = np.full(coded.n_items, -1, dtype=np.int64)
-    second = np.full(coded.n_items, -1, dtype=np.int64)
-    for target, rater in ((first, pair[0]), (second, pair[1])):
-        mine = coded.rater == rater
-        target[coded.item[mine]] = coded.code[mine]
-    both = (first >= 0) & (second >= 0)
-    if not both.any():
-        names = [coded.annotators[r] for r in pair]
-        raise ValueError(
-            f"cohen_kappa: annotators {names[0]!r} and {names[1]!r} rated no item of "
-            f"{coded.field!r} in common"
-        )
-    table = np.bincount(first[both] * k + second[both], minlength=k * k)
-    cells = np.flatnonzero(table)
-    v = coded.values
-    dist = np.abs(v[:, None] - v[None, :])
-    disagreement = {None: (dist > 0).astype(np.float64), "linear": dist, "quadratic": dist**2}
-    w = disagreement[weights].ravel()
-
-    def stat(s: FloatArray) -> FloatArray:
-        full = np.zeros((s.shape[0], k * k))
-        full[:, cells] = s
-        p = full.reshape(-1, k, k) / s.sum(axis=1)[:, None, None]
-        expected = (p.sum(axis=2)[:, :, None] * p.sum(axis=1)[:, None, :]).reshape(-1, k * k)
-        out: FloatArray = 1.0 - (p.reshape(-1, k * k) @ w) / (expected @ w)
-        return out
-
-    return estimate_with_ci(
-        None,
-        table[cells],
-        stat,
-        ci=ci,
-        n_boot=n_boot,
-        seed=seed,
-        n_annotators=2,
-        label=f"Cohen's kappa on {coded.field!r}",
-    )
-
-
-def _choose_pair(coded: Coded, annotators: Sequence[Any] | None) -> tuple[int, int]:
-    found = coded.annotators
-    if annotators is None:
-        if len(found) == 2:
-            return 0, 1
-        listed = ", ".join(repr(a) for a in found[:20])
-        if len(found) < 2:
-            raise ValueError(
-                f"cohen_kappa compares two annotators; {coded.field!r} has answers from "
-                f"{len(found)}: {listed or 'none'}"
-            )
-        raise ValueError(
-            f"cohen_kappa compares exactly two annotators; {coded.field!r} has answers from "
-            f"{len(found)}: {listed}. Pass annotators=({found[0]!r}, {found[1]!r}), or use "
-            "fleiss_kappa / krippendorff_alpha for all of them"
-        )
-    chosen = list(annotators)
-    if len(chosen) != 2 or chosen[0] == chosen[1]:
-        raise ValueError(f"annotators= must name two different annotators, got {chosen!r}")
-    index = {a: i for i, a in enumerate(found)}
-    for a in chosen:
-        if a not in index:
-            raise ValueError(
-                f"annotator {a!r} has no answers in {coded.field!r}; annotators found: {found}"
-            )
-    return index[chosen[0]], index[chosen[1]]
 
 
 def _run(

@@ -190,6 +190,14 @@ def position_bias(
     require_columns(df, [shown_left, winner, *keys])
     w = pl.col(winner).cast(pl.String)
     decisive = df.filter(w.is_not_null() & ~w.is_in(["tie", "both_bad"]))
+    sides = set(df.get_column(shown_left).cast(pl.String).drop_nulls().to_list())
+    unknown = decisive.filter(~w.is_in(sorted(sides))).get_column(winner).cast(pl.String)
+    if unknown.len():
+        examples = unknown.unique().sort()[:5].to_list()
+        raise ValueError(
+            f"column {winner!r} has {unknown.len()} values that are not tie/both_bad nor a "
+            f"side in {shown_left!r} ({sorted(sides)}), e.g. {examples}"
+        )
     aggs = [
         pl.len().cast(pl.Int64).alias("n"),
         (w == pl.col(shown_left).cast(pl.String)).sum().cast(pl.Int64).alias("left_wins"),
@@ -267,6 +275,7 @@ def _fit_group(
         .join(index.rename({"_m": "_b", "_i": "j"}), on="_b")
         .group_by("i", "j", "outcome")
         .agg(pl.len().alias("count"))
+        .sort("i", "j", "outcome")  # group order varies; the bootstrap must not
     )
     i = cells.get_column("i").to_numpy()
     j = cells.get_column("j").to_numpy()

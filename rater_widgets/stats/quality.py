@@ -67,19 +67,22 @@ def consensus(
     if is_list(df, field):
         return _set_majority(df, field)
     votes = df.group_by("id", field).agg(pl.len().alias("_votes"))
-    top = pl.col("_votes").max().over("id")
-    votes = votes.with_columns(
-        pl.col("_votes").sum().over("id").alias("n"),
-        (pl.col("_votes") == top).sum().over("id").alias("_n_top"),
-    ).filter(pl.col("_votes") == top)
-    return (
-        votes.group_by("id")
+    per_item = (
+        votes.sort("id", "_votes", descending=[False, True])
+        .group_by("id", maintain_order=True)
         .agg(
-            pl.when(pl.col("_n_top").first() == 1).then(pl.col(field).first()).alias(field),
-            (pl.col("_votes").first() / pl.col("n").first()).alias("support"),
-            pl.col("n").first().cast(pl.Int64),
+            pl.col(field).first(),
+            pl.col("_votes").first().alias("_top"),
+            pl.col("_votes").get(1, null_on_oob=True).alias("_second"),
+            pl.col("_votes").sum().cast(pl.Int64).alias("n"),
         )
-        .sort("id")
+    )
+    unique_top = pl.col("_second").is_null() | (pl.col("_second") < pl.col("_top"))
+    return per_item.select(
+        "id",
+        pl.when(unique_top).then(pl.col(field)).alias(field),
+        (pl.col("_top") / pl.col("n")).alias("support"),
+        "n",
     )
 
 
@@ -277,22 +280,30 @@ def _key(df: pl.DataFrame, field: str) -> pl.Expr:
 
 
 def _leave_one_out(keyed: pl.DataFrame) -> pl.DataFrame:
-    """Per (item, annotator): is the answer the unique majority of the *other* answers?"""
+    """Per (item, annotator): is the answer the unique majority of the *other* answers?
+
+    From the item's top three answer counts c1 >= c2 >= c3 and the count c of this
+    answer (own vote included): if c == c1, the others' majority is this answer when
+    c1 - 1 > c2, another answer when c1 == c2 > c3, else a tie; if c < c1, it is another
+    answer when c1 > c2, else a tie. No per-rating group-by is needed.
+    """
     counts = keyed.group_by("id", "_key").agg(pl.len().cast(pl.Int64).alias("_c"))
-    joined = keyed.select("id", "annotator", "_key", "_t").join(
-        counts.rename({"_key": "_other"}), on="id"
+    top = (
+        counts.sort("id", "_c", descending=[False, True])
+        .group_by("id", maintain_order=True)
+        .agg(
+            pl.col("_c").get(i, null_on_oob=True).fill_null(0).alias(f"_c{i + 1}") for i in range(3)
+        )
     )
-    same = pl.col("_other") == pl.col("_key")
-    joined = joined.with_columns((pl.col("_c") - same.cast(pl.Int64)).alias("_c"))
-    per = joined.group_by("id", "annotator").agg(
-        pl.col("_t").first(),
-        pl.col("_c").max().alias("_top"),
-        (pl.col("_c") == pl.col("_c").max()).sum().alias("_n_top"),
-        pl.col("_c").filter(same).first().alias("_mine"),
-    )
-    return per.with_columns(
-        ((pl.col("_top") > 0) & (pl.col("_n_top") == 1)).alias("_defined"),
-        (pl.col("_mine") == pl.col("_top")).alias("_agree"),
+    c, c1, c2, c3 = (pl.col(n) for n in ("_c", "_c1", "_c2", "_c3"))
+    is_top = c == c1
+    agree = is_top & (c1 - 1 > c2)
+    defined = pl.when(is_top).then(agree | ((c1 == c2) & (c3 < c2))).otherwise(c1 > c2)
+    return (
+        keyed.select("id", "annotator", "_key", "_t")
+        .join(counts, on=["id", "_key"])
+        .join(top, on="id")
+        .select("id", "annotator", "_t", defined.alias("_defined"), agree.alias("_agree"))
     )
 
 
