@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -222,3 +224,43 @@ def test_postgres_store_class_is_exported(pg_database: tuple[PgServer, str]):
     with open_store(server.url(name)) as store:
         assert isinstance(store, PostgresStore)
         assert repr(store).startswith("PostgresStore('postgresql://postgres:***@")
+
+
+def test_the_documented_two_role_setup_works(pg_server: PgServer):
+    """Run the SQL of docs/STORE.md as written (names made unique), then use it."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "STORE.md").read_text()
+    block = doc.split("### Setting up a team database")[1].split("```sql")[1].split("```")[0]
+    suffix = uuid.uuid4().hex[:6]
+
+    def unique(text: str) -> str:
+        return re.sub(r"\b(labels|lena|ana|bo)\b", rf"\1_{suffix}", text)
+
+    with pg_server.admin() as conn:
+        for statement in unique(block).split(";"):
+            if not statement.strip():
+                continue
+            try:
+                conn.execute(statement)  # type: ignore[call-overload]
+            except psycopg.errors.DuplicateObject:
+                assert "rater_" in statement  # the group roles are cluster-wide: made once
+    db = f"labels_{suffix}"
+
+    def url(user: str) -> str:
+        return pg_server.url(db, f"{user}_{suffix}", unique(f"change-me-{user}"))
+
+    try:
+        lead = open_store(url("lena"))  # the lead opens it first: creates the tables
+        with pg_server.admin(db) as conn:
+            owners = {r[0] for r in conn.execute(
+                "SELECT tableowner FROM pg_tables WHERE schemaname = 'rater_widgets'")}  # fmt: skip
+        assert owners == {"rater_lead"}
+        ana = open_store(url("ana"))
+        assert ana.append(row("a", f"ana_{suffix}")).inserted
+        with pytest.raises(StoreError, match="own annotator name"):
+            ana.append(row("a", f"bo_{suffix}"))
+        assert lead.append(row("a", f"bo_{suffix}")).inserted
+        assert lead.purge(["a"], reason="documented setup").n_rows == 2
+        ana.close()
+        lead.close()
+    finally:
+        pg_server.drop_database(db)
