@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rater_widgets.store import NewRow, open_store  # noqa: E402
-from tests.pgserver import PgServer, running_server  # noqa: E402
-from tests.store_workers import timed_writer  # noqa: E402
+from rater_widgets.store import NewRow, open_store
+from tests.pgserver import PgServer, running_server
+from tests.store_workers import timed_writer
 
 NewUrl = Callable[[], str]
 
@@ -80,7 +80,7 @@ def latest_times(new_url: NewUrl, n: int, repeats: int) -> tuple[float, float, f
                         session="load",
                         duration_ms=1500,
                         client={"ua": "bench"},
-                    )  # fmt: skip
+                    )
                     for i in range(start, min(n, start + batch))
                 ]
             )
