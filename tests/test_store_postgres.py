@@ -264,3 +264,27 @@ def test_the_documented_two_role_setup_works(pg_server: PgServer):
         lead.close()
     finally:
         pg_server.drop_database(db)
+
+
+def test_a_dropped_connection_is_reopened_and_keyed_resends_stay_single(
+    db: tuple[PgServer, str],
+):
+    server, name = db
+    store = open_store(server.url(name))
+    assert isinstance(store, PostgresStore)
+
+    def kill() -> None:
+        with server.admin() as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", (store._conn.info.backend_pid,))
+
+    store.append(row("a", "ana", seq=1, session="s"))
+    kill()  # e.g. a server restart between two keypresses
+    assert store.append(row("b", "ana", seq=2, session="s")).inserted  # reconnected, once
+    kill()
+    assert store.latest("pilot")["item_id"].to_list() == ["a", "b"]
+    kill()
+    with pytest.raises(StoreError, match="lost the connection"):
+        store.append(row("c", "ana"))  # no idempotency key: not retried blindly
+    assert store.append(row("c", "ana")).inserted  # the next call reconnects
+    assert store.history("pilot")["item_id"].to_list() == ["a", "b", "c"]
+    store.close()

@@ -65,7 +65,7 @@ class LatestCache:
             else:
                 frame = merge(entry.frame, delta.frame)
             self._entries[study] = _Entry(frame, delta.cursor, delta.purges)
-            return frame
+            return frame.clone()  # cheap (shared buffers); in-place edits can't reach the cache
 
     def clear(self) -> None:
         """Forget every cached frame (after a purge or on close)."""

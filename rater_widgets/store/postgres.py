@@ -14,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
 
 import polars as pl
 import psycopg
@@ -26,6 +26,7 @@ from rater_widgets.store._cache import Delta, LatestCache
 from rater_widgets.store._common import (
     COLUMNS,
     INSERT_COLUMNS,
+    EncodedRow,
     audit_frame,
     check_item_ids,
     encode_row,
@@ -42,6 +43,7 @@ from rater_widgets.store.base import (
     StoreError,
 )
 
+_R = TypeVar("_R")
 _T = f"{ddl.SCHEMA}.annotations"
 _US = "(extract(epoch FROM {0}) * 1000000)::bigint"  # timestamptz -> epoch microseconds
 _COLS = ", ".join(_US.format(c) if c == "created_at" else c for c in COLUMNS)
@@ -80,6 +82,7 @@ class PostgresStore(Store):
         self._cache = LatestCache()
         self._closed = False
         self._notices: list[str] = []
+        self._timeout = connect_timeout
         self._conn = self._connect(connect_timeout)
         try:
             self._role, self._read_only = self._init_schema()
@@ -201,15 +204,37 @@ class PostgresStore(Store):
     def _tx(self, action: str) -> Iterator[psycopg.Connection[Any]]:
         with self._lock:
             self._check_open()
+            self._reconnect_if_lost()
             try:
                 with self._conn.transaction():
                     yield self._conn
             except psycopg.Error as exc:
                 raise self._error(exc, action) from exc
 
+    def _reconnect_if_lost(self) -> None:
+        # a server restart or an idle timeout breaks the connection; the next call
+        # reconnects instead of failing forever
+        if self._conn.closed or self._conn.broken:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.close()
+            self._conn = self._connect(self._timeout)
+
+    def _retry(self, fn: Callable[[], _R], *, safe: bool) -> _R:
+        """Run ``fn``; if the connection was lost meanwhile and running it again can't
+        store anything twice (``safe``), reconnect and run it once more."""
+        try:
+            return fn()
+        except StoreError:
+            if not (safe and (self._conn.closed or self._conn.broken)):
+                raise
+            return fn()
+
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._tx("read") as conn:
-            return conn.execute(sql, params).fetchall()
+        def once() -> list[Any]:
+            with self._tx("read") as conn:
+                return conn.execute(sql, params).fetchall()
+
+        return self._retry(once, safe=True)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -241,7 +266,7 @@ class PostgresStore(Store):
         if isinstance(exc, psycopg.OperationalError):
             return StoreError(
                 f"cannot {action} store {self.url}: lost the connection ({msg}), so {lost}; "
-                "open the store again once the server is back"
+                "the next call reconnects"
             )
         return StoreError(f"cannot {action} store {self.url}: {msg} ({type(exc).__name__})")
 
@@ -259,6 +284,12 @@ class PostgresStore(Store):
                 f"store {self.url} is read-only for role {self._role!r}, so nothing was "
                 f"saved; a lead must grant {ddl.ANNOTATOR_ROLE} to it (docs/STORE.md)"
             )
+        # with an idempotency key on every row, a resend after a lost connection is safe:
+        # rows that did commit come back as inserted=False with their original ids
+        keyed = all(params[7] is not None and params[8] is not None for params in encoded)
+        return self._retry(lambda: self._append(encoded), safe=keyed)
+
+    def _append(self, encoded: list[EncodedRow]) -> list[Appended]:
         out: list[Appended] = []
         with self._tx("save to") as conn:
             for params in encoded:
@@ -333,6 +364,7 @@ class PostgresStore(Store):
 
     def _vacuum(self) -> None:
         with self._lock:
+            self._reconnect_if_lost()
             self._notices.clear()
             try:
                 # waits for running reads and writes, but not forever for an idle session
@@ -371,8 +403,12 @@ class PostgresStore(Store):
         return frame
 
     def _latest_delta(self, study: str, cursor: Any, purges: int | None) -> Delta:
+        return self._retry(lambda: self._read_delta(study, cursor, purges), safe=True)
+
+    def _read_delta(self, study: str, cursor: Any, purges: int | None) -> Delta:
         with self._lock:
             self._check_open()
+            self._reconnect_if_lost()
             try:
                 with self._conn.transaction(), self._conn.cursor(binary=True) as cur:
                     cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -454,8 +490,8 @@ class PostgresStore(Store):
         with self._lock:
             if not self._closed:
                 self._closed = True
-                self._cache.clear()
                 self._conn.close()
+        self._cache.clear()  # outside the lock: a reader may hold the cache and wait for it
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.url!r})"

@@ -533,8 +533,8 @@ class SQLiteStore(Store):
         with self._lock:
             if not self._closed:
                 self._closed = True
-                self._cache.clear()
                 self._conn.close()
+        self._cache.clear()  # outside the lock: a reader may hold the cache and wait for it
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.url!r})"
