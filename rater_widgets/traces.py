@@ -47,9 +47,11 @@ class Step:
 
     ``start``/``end`` are code-point offsets into the original string (None for other
     inputs). ``meta`` holds what the format knew: ``marker`` and ``number`` for numbered
-    steps, ``think`` (block index) inside think tags, ``index`` for list elements,
-    ``message``/``block`` for chats, and ``name``/``arguments``/``id`` for tool calls
-    (``arguments`` parsed from JSON when possible) or ``tool_call_id``/``name`` for results.
+    steps; ``think`` (block index) inside think tags, ``outside_think`` between blocks;
+    ``index`` for list elements; for chats ``message``/``block`` (positions in the message
+    list), ``span`` (offsets into that message's text), ``thinking`` for thinking blocks,
+    ``name``/``arguments``/``id`` for tool calls (``arguments`` parsed from JSON when
+    possible, else the raw string) and ``tool_call_id``/``name``/``is_error`` for results.
 
     >>> parse_trace(["look up the rate", "multiply"]).steps[1]
     Step(text='multiply', kind='reasoning', start=None, end=None, meta={'index': 1})
