@@ -8,10 +8,11 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from rater_widgets import datasets, export, traces
 from rater_widgets.fields import Choice, Flag, MultiChoice, Number, Option, Scale, Text
 from rater_widgets.rubric import Rubric, RubricError
 from rater_widgets.store import StoreError, open_store
-from rater_widgets.widgets import ItemRater, TraceRater
+from rater_widgets.widgets import ItemRater, PairwiseRater, RankRater, TraceRater
 
 try:
     __version__ = version("rater_widgets")
@@ -25,6 +26,8 @@ __all__ = [
     "MultiChoice",
     "Number",
     "Option",
+    "PairwiseRater",
+    "RankRater",
     "Rubric",
     "RubricError",
     "Scale",
@@ -32,5 +35,8 @@ __all__ = [
     "Text",
     "TraceRater",
     "__version__",
+    "datasets",
+    "export",
     "open_store",
+    "traces",
 ]

@@ -121,7 +121,9 @@ export class Shell {
 
   submit(): void {
     if (this.session.cursor === null || this.session.cursor >= this.session.total) return;
-    this.body.submit();
+    const focused = this.root.contains(document.activeElement);
+    // the next item replaces the controls: keep the keyboard in the widget, not on <body>
+    if (this.body.submit() && focused) this.root.focus({ preventScroll: true });
   }
 
   private render(): void {
