@@ -100,8 +100,9 @@ class ContentSpec:
         return [c.name for c in self.columns]
 
     def blocks(self, row: Mapping[str, Any]) -> list[Block]:
-        """The blocks of one row, context first."""
-        return [self.block(c, row.get(c.name)) for c in self.columns]
+        """The blocks of one row, context first; a column that is null in this row is left
+        out (an empty labelled box is noise)."""
+        return [self.block(c, row.get(c.name)) for c in self.columns if row.get(c.name) is not None]
 
     def block(self, col: Column, value: Any) -> Block:
         fmt = col.format or infer_format(value)

@@ -49,7 +49,10 @@ export class ItemBody implements Body {
     if (suggest?.mode === "prefill" && item.suggestion && !item.answer && !this.session.drafts.has(pos)) {
       this.session.drafts.set(pos, { ...item.suggestion });
     }
-    this.form = new RubricForm(this.session.rubric, (a) => this.session.setDraft(this.pos, a),
+    this.form = new RubricForm(this.session.rubric, (a) => {
+      this.localError = null;
+      this.session.setDraft(this.pos, a);
+    },
       (section) => this.view?.openGuideline(section));
     this.formHost.replaceChildren(this.form.el);
     // render what comes next while the rater reads this one
