@@ -5,6 +5,8 @@ import "./render/render.css";
 import { Session, type ModelLike } from "./session";
 import { Shell, type Body, type ViewContext } from "./ui/shell";
 import { ItemBody } from "./views/item";
+import { PairwiseBody } from "./views/pairwise";
+import { RankBody } from "./views/rank";
 import { TraceBody } from "./views/trace";
 
 const sessions = new WeakMap<object, Session>();
@@ -20,6 +22,8 @@ function sessionFor(model: ModelLike): Session {
 
 const bodies: Record<string, (s: Session, ctx: ViewContext) => Body> = {
   item: (s, ctx) => new ItemBody(s, ctx),
+  pairwise: (s, ctx) => new PairwiseBody(s, ctx),
+  rank: (s, ctx) => new RankBody(s, ctx),
   trace: (s, ctx) => new TraceBody(s, ctx),
 };
 
