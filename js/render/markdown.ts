@@ -31,11 +31,18 @@ md.renderer.rules.fence = (tokens, idx, _opts, _env, slf) => {
 // 0-based, end exclusive) so span selection can map rendered text back to
 // offsets in the source. It is a hint only: content could forge it, so span
 // code must still check `source[start:end]` against the selected text.
+//
+// Text blocks also get dir="auto": each paragraph, heading, list item or cell
+// takes its direction from its own first strong character, so an Arabic
+// paragraph in an English answer reads right to left (code keeps the
+// container's direction).
+const OWN_DIRECTION = new Set(["paragraph_open", "heading_open", "list_item_open", "blockquote_open", "th_open", "td_open"]);
 md.core.ruler.push("rw_source_map", (state) => {
   for (const token of state.tokens) {
     if (token.map && token.nesting !== -1 && token.type !== "html_block") {
       token.attrSet("data-rw-map", `${token.map[0]},${token.map[1]}`);
     }
+    if (OWN_DIRECTION.has(token.type)) token.attrSet("dir", "auto");
   }
   return true;
 });

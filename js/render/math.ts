@@ -37,12 +37,42 @@ const KATEX_OPTIONS = {
  * Example: `texToMathml("x^2", false)` -> `'<span class="katex"><math …>'`.
  */
 export function texToMathml(tex: string, display: boolean): string {
+  const key = (display ? "D" : "I") + tex;
+  let html = cache.get(key);
+  if (html === undefined) {
+    html = compact(renderTex(tex, display));
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    cache.set(key, html);
+  }
+  return html;
+}
+
+// Traces repeat the same formulas; KaTeX output depends only on (tex, display).
+const CACHE_SIZE = 2000;
+const cache = new Map<string, string>();
+
+function renderTex(tex: string, display: boolean): string {
   try {
-    // a fresh macros object per call: \gdef in one item must not leak into the next
+    // a fresh macros object per call: \gdef in one formula must not leak into the next
     return katex.renderToString(tex, { ...KATEX_OPTIONS, displayMode: display, macros: {} });
   } catch {
     return `<code class="math-error">${escapeHtml(tex)}</code>`;
   }
+}
+
+/**
+ * KaTeX wraps every formula as span.katex > math > semantics > mrow, with the
+ * TeX source in an <annotation>: nodes that MathML never shows. The source
+ * moves to the `alttext` attribute (KaTeX has already escaped it, quotes
+ * included) and the wrappers go (<math> lays out its children as an mrow),
+ * which makes long math-heavy items markedly cheaper to sanitize and lay out.
+ */
+function compact(html: string): string {
+  const m = /^<span class="katex"><math xmlns="http:\/\/www\.w3\.org\/1998\/Math\/MathML"( display="block")?><semantics>([\s\S]*)<annotation encoding="application\/x-tex">([^<]*)<\/annotation><\/semantics><\/math><\/span>$/.exec(html);
+  if (m === null) return html;
+  // semantics has exactly one child; when it is an mrow, <math> can stand in for it
+  const body = m[2]!.startsWith("<mrow>") && m[2]!.endsWith("</mrow>") ? m[2]!.slice(6, -7) : m[2]!;
+  return `<math class="katex" alttext="${m[3]}"${m[1] ?? ""}>${body}</math>`;
 }
 
 /**

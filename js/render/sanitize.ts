@@ -26,11 +26,11 @@ const ID_PREFIX = "user-content-";
 
 const CONFIG: Config = {
   USE_PROFILES: { html: true, svg: true, svgFilters: true, mathMl: true },
-  // KaTeX's MathML wraps each formula in <semantics> with the TeX source in an
-  // <annotation> (hidden by MathML rendering). annotation-xml stays forbidden:
-  // it is the HTML integration point behind the MathML mXSS family.
+  // MathML's <semantics>/<annotation> (TeX source, never shown) as KaTeX and
+  // other tools emit them. annotation-xml stays forbidden: it is the HTML
+  // integration point behind the MathML mXSS family.
   ADD_TAGS: ["semantics", "annotation"],
-  ADD_ATTR: ["encoding", "data-rw-map"],
+  ADD_ATTR: ["encoding", "alttext", "data-rw-map"],
   FORBID_TAGS: [
     "script", "style", "link", "meta", "base", "title", "iframe", "frame", "frameset",
     "object", "embed", "applet", "portal", "fencedframe", "form", "input", "button",
@@ -59,6 +59,9 @@ const CONFIG: Config = {
   KEEP_CONTENT: true,
   RETURN_DOM_FRAGMENT: true,
 };
+
+/** Plain-text attributes: never parsed as CSS or URLs, so TeX backslashes are fine. */
+const TEXT_ATTRS = new Set(["alttext", "alt", "title", "aria-label", "aria-description"]);
 
 /** State of the sanitize call in progress (sanitize is synchronous, so one at a time). */
 interface Run {
@@ -128,7 +131,7 @@ function checkAttribute(node: Element, name: string, value: string): string | nu
   if (name === "class") return filterClasses(value);
   if (name === "href" || name === "xlink:href") return checkHref(tag, html, value);
   if (name === "src" || name === "poster") return checkSource(node, tag, html, name, value);
-  if (!html) {
+  if (!html && !TEXT_ATTRS.has(name)) {
     if (!safeForeignAttr(value)) return null;
     return value.replace(/url\(\s*(['"]?)#(?!user-content-)/gi, `url($1#${ID_PREFIX}`);
   }

@@ -91,6 +91,7 @@ describe("math", () => {
     expect(math.namespaceURI).toBe(MATHML);
     expect(math.getAttribute("display")).toBeNull();
     expect(math.querySelector("msup")).not.toBeNull();
+    expect(math.getAttribute("alttext")).toBe("E = mc^2"); // the TeX source, for copy and screen readers
     expect(el.querySelector("p")!.textContent).toMatch(/^Energy .* here\.$/);
   });
 
@@ -122,7 +123,7 @@ describe("math", () => {
   test("escaped dollars are text; a closing $ followed by a digit does not close", () => {
     expect(renderMarkdown("\\$x\\$", ctx).querySelector("math")).toBeNull();
     expect(renderMarkdown("$x$5", ctx).querySelector("math")).toBeNull();
-    expect(renderMarkdown("$a\\$b$", ctx).querySelector("math annotation")?.textContent).toBe("a\\$b");
+    expect(renderMarkdown("$a\\$b$", ctx).querySelector("math")?.getAttribute("alttext")).toBe("a\\$b");
   });
 
   test("bad TeX shows an error in place instead of throwing", () => {
@@ -369,6 +370,14 @@ describe("direction and documents", () => {
       expect(el.getAttribute("dir")).toBe("auto");
       expect(el.classList.contains("rw-content")).toBe(true);
     }
+  });
+
+  test("each markdown block takes its own direction", () => {
+    const el = renderMarkdown("An English line.\n\nمرحبا بالعالم\n\n- שלום\n\n| a |\n|---|\n| ب |", ctx);
+    for (const sel of ["p", "li", "th", "td"]) {
+      expect(Array.from(el.querySelectorAll(sel), (n) => n.getAttribute("dir")), sel).toSatisfy((dirs: Array<string | null>) => dirs.length > 0 && dirs.every((d) => d === "auto"));
+    }
+    expect(el.querySelector("pre")).toBeNull();
   });
 
   test("nodes are created in the given document", () => {
