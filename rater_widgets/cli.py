@@ -107,6 +107,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"--ServerApp.root_dir={folder}", f"--IdentityProvider.token={token}",
         "--ServerApp.ip=127.0.0.1",
     ]  # fmt: skip
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI machines often run as root
     if args.no_browser:
         cmd.append("--no-browser")
     else:
