@@ -334,11 +334,14 @@ class RaterWidget(anywidget.AnyWidget):
         own = self._own_answer_keys()
         normalized = self.rubric.validate(answer, ignore=own)
         normalized.update(self._check_own_answer(answer, pos))
-        meta = None
+        meta: dict[str, Any] | None = None
+        if self._spec.redact:
+            meta = {"redacted_view": True}  # the rater saw masked content
         if self._suggestions:
             suggestion = self._suggestions.for_row(self._row(pos))
             visible = not self._suggestions.reveal_after or self._queue.status(pos) == "done"
             meta = {
+                **(meta or {}),
                 "suggestion": suggestion,
                 "suggestion_mode": self._suggestions.mode,
                 "suggestion_seen_before_answer": bool(suggestion) and visible,

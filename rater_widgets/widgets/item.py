@@ -10,6 +10,7 @@ from typing import Any
 from rater_widgets.content import ContentSpec
 from rater_widgets.flags import ItemFlags, SuggestionMode, Suggestions
 from rater_widgets.frames import to_polars
+from rater_widgets.redact import Redactor
 from rater_widgets.rubric import Rubric
 from rater_widgets.store import Store
 from rater_widgets.widgets._rater import RaterWidget, check_kwargs
@@ -19,7 +20,7 @@ __all__ = ["ItemRater"]
 _ARGS = (
     "id", "content", "context", "format", "labels", "store", "annotator", "study", "order",
     "seed", "limit", "sensitive", "content_warning", "blur_media", "suggestion",
-    "suggestion_mode", "reveal_after",
+    "suggestion_mode", "reveal_after", "redact",
 )  # fmt: skip
 
 
@@ -46,6 +47,10 @@ class ItemRater(RaterWidget):
     prefilled (``"prefill"``); with ``reveal_after=True`` it stays hidden until the rater
     has answered, to avoid anchoring. ``w.annotations`` then has ``suggested_<field>``
     columns beside the human ones.
+
+    Personal data: ``redact=True`` masks e-mail addresses, phone numbers and card numbers
+    in the kernel, before anything reaches the browser (or pick some: ``["email"]``, or
+    pass a ``str -> str`` callable); answers record that the rater saw a redacted view.
     """
 
     def __init__(
@@ -70,13 +75,16 @@ class ItemRater(RaterWidget):
         suggestion: str | Mapping[str, str] | None = None,
         suggestion_mode: SuggestionMode = "show",
         reveal_after: bool = False,
+        redact: bool | str | Sequence[str] | Callable[[str], str] | None = None,
         **kwargs: Any,
     ) -> None:
         check_kwargs("ItemRater", kwargs, _ARGS)
         frame = to_polars(data)  # once; the base class takes it as it is
+        redactor = Redactor(redact)
         spec = ContentSpec(
-            frame.columns, content=content, context=context, format=format, labels=labels
-        )
+            frame.columns, content=content, context=context, format=format, labels=labels,
+            redact=redactor if redactor else None,
+        )  # fmt: skip
         flags = ItemFlags(frame.columns, sensitive=sensitive, content_warning=content_warning)
         suggestions = Suggestions(
             frame.columns, rubric, suggestion, mode=suggestion_mode, reveal_after=reveal_after
