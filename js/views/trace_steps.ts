@@ -160,16 +160,21 @@ export class StepList {
     if (row.note && document.activeElement !== row.note && row.note.value !== note) row.note.value = note;
   }
 
-  /** Scroll the list (never the notebook) so the row is visible with a little context. */
-  private reveal(el: HTMLElement): void {
+  /** Scroll the list (never the notebook) so the row is visible with some of what follows. */
+  private reveal(el: HTMLElement, again = true): void {
     const box = this.el;
     if (!box.clientHeight) return; // not laid out (detached or jsdom)
-    const margin = 40;
+    const above = 40;
+    const below = Math.min(160, box.clientHeight / 3); // room to read ahead
     const top = el.offsetTop;
     const bottom = top + el.offsetHeight;
-    if (top < box.scrollTop + margin) box.scrollTop = Math.max(0, top - margin);
-    else if (bottom > box.scrollTop + box.clientHeight - margin) {
-      box.scrollTop = Math.min(top - margin, bottom - box.clientHeight + margin);
+    if (top < box.scrollTop + above) box.scrollTop = Math.max(0, top - above);
+    else if (bottom > box.scrollTop + box.clientHeight - below) {
+      box.scrollTop = Math.min(top - above, bottom - box.clientHeight + below);
+    }
+    // math and fonts can settle a frame later and change the row's height: check once more
+    if (again && typeof requestAnimationFrame === "function") {
+      requestAnimationFrame(() => { if (el.classList.contains("rw-focused")) this.reveal(el, false); });
     }
   }
 
