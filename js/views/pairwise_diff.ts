@@ -78,9 +78,14 @@ function lcsMarks(a: string[], b: string[]): [boolean[], boolean[]] | null {
 
 function pieces(tokens: string[], keep: boolean[]): Piece[] {
   const out: Piece[] = [];
+  const space = (i: number) => /^\s+$/.test(tokens[i] ?? "");
   tokens.forEach((text, i) => {
-    // white space is never "changed" on its own: it only joins words
-    const op: Op = keep[i] || /^\s+$/.test(text) ? "same" : "changed";
+    // white space is never "changed" on its own; between two changed words it joins
+    // them into one marked run
+    const changed = space(i)
+      ? !keep[i] && i > 0 && !keep[i - 1] && i + 1 < tokens.length && !keep[i + 1]
+      : !keep[i];
+    const op: Op = changed ? "changed" : "same";
     const last = out[out.length - 1];
     if (last && last.op === op) last.text += text;
     else out.push({ text, op });

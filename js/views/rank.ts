@@ -249,6 +249,8 @@ export class RankBody implements Body {
         e.preventDefault();
         const from = this.dragging;
         this.dragging = null;
+        // a drag leaves focus nowhere: keep the keys (Enter to submit) working
+        this.el.closest<HTMLElement>(".rw-root")?.focus({ preventScroll: true });
         if (from === null || from === i) return;
         // dropped on the right half of a chip: after it
         const rect = chip.getBoundingClientRect();
