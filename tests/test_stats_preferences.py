@@ -299,3 +299,23 @@ def test_position_bias_without_bias_and_by_group() -> None:
     typo = ann.with_columns(pl.col("winner").replace({"b": "B"}))
     with pytest.raises(ValueError, match=r"not tie/both_bad nor a side in 'shown_left'.*\['B'\]"):
         stats.position_bias(typo)
+
+
+def test_bootstrap_refits_match_full_newton_fits() -> None:
+    # The bootstrap refits replicates with a fixed-information (chord) iteration; it must
+    # land on the same maximum-likelihood estimates as full Newton from zero.
+    from rater_widgets.stats import _bt
+
+    rng = np.random.default_rng(4)
+    k = 12
+    theta = rng.normal(0, 1, k)
+    games = rng.poisson(6, (k, k)) * (1 - np.eye(k, dtype=np.int64))
+    p = 1 / (1 + np.exp(-(theta[:, None] - theta[None, :])))
+    data = rng.binomial(games, p).astype(float)
+    data = np.triu(data) + np.triu(games - data, 1).T  # wins[i, j] for i < j, and back
+    replicates = rng.poisson(data[None].repeat(50, axis=0)).astype(float)
+    replicates = replicates[_bt.identified(replicates)]
+    estimate = _bt.fit(data[None])[0]
+    np.testing.assert_allclose(
+        _bt.fit_near(replicates, data, estimate), _bt.fit(replicates), atol=1e-7
+    )

@@ -17,6 +17,7 @@ import polars as pl
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 IntArray: TypeAlias = npt.NDArray[np.int64]
+BoolArray: TypeAlias = npt.NDArray[np.bool_]
 
 #: Bootstrap work is done in chunks of replicates so memory stays near this many cells.
 _CHUNK_CELLS = 4_000_000

@@ -7,6 +7,7 @@ strings). The statistics only ever see these integer arrays.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn
 
@@ -179,7 +180,23 @@ def item_counts(coded: Coded, min_ratings: int = 2) -> tuple[IntArray, IntArray]
     counts = counts[counts.sum(axis=1) >= min_ratings]
     if counts.shape[0] == 0:
         return counts.astype(np.int64), np.zeros(0, dtype=np.int64)
-    patterns, multiplicity = np.unique(counts, axis=0, return_counts=True)
+    return _unique_rows(counts)
+
+
+def _unique_rows(counts: IntArray) -> tuple[IntArray, IntArray]:
+    """Distinct rows and their multiplicities.
+
+    Rows of small counts are packed into one integer each (mixed radix), because a 1-d
+    unique is many times faster than ``np.unique(axis=0)``.
+    """
+    base = int(counts.max()) + 1
+    k = counts.shape[1]
+    if k * math.log2(max(base, 2)) < 62:
+        radix = base ** np.arange(k, dtype=np.int64)
+        keys, multiplicity = np.unique(counts @ radix, return_counts=True)
+        patterns = (keys[:, None] // radix[None, :]) % base
+    else:
+        patterns, multiplicity = np.unique(counts, axis=0, return_counts=True)
     return patterns.astype(np.int64), multiplicity.astype(np.int64)
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
@@ -37,6 +38,7 @@ import polars as pl
 
 from ._cohen import cohen_estimate
 from ._common import (
+    BoolArray,
     Estimate,
     FloatArray,
     IntArray,
@@ -61,7 +63,7 @@ Level: TypeAlias = Literal["nominal", "ordinal", "interval", "ratio"]
 _WEIGHTS = (None, "linear", "quadratic")
 _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
-_Compute: TypeAlias = Callable[[pl.DataFrame, str], Estimate]
+_Compute: TypeAlias = Callable[[Coded], Estimate]
 
 
 # ------------------------------------------------------------------ public functions
@@ -119,8 +121,8 @@ def percent_agreement(
         0.5
     """
 
-    def compute(df: pl.DataFrame, f: str) -> Estimate:
-        coded = code_ratings(df, f)
+    def compute(coded: Coded) -> Estimate:
+        f = coded.field
         patterns, mult = _pairable(coded, "percent_agreement")
         m = patterns.sum(axis=1)
         agree = ((patterns**2).sum(axis=1) - m) / (m * (m - 1))
@@ -206,8 +208,7 @@ def cohen_kappa(
     """
     check_choice("weights", weights, _WEIGHTS)
 
-    def compute(df: pl.DataFrame, f: str) -> Estimate:
-        coded = code_ratings(df, f)
+    def compute(coded: Coded) -> Estimate:
         return cohen_estimate(coded, weights, annotators, ci=ci, n_boot=n_boot, seed=seed)
 
     return _run(ann, field, per_option=per_option, compute=compute, column="kappa", ci=ci)
@@ -265,8 +266,8 @@ def fleiss_kappa(
         0.25
     """
 
-    def compute(df: pl.DataFrame, f: str) -> Estimate:
-        coded = code_ratings(df, f)
+    def compute(coded: Coded) -> Estimate:
+        f = coded.field
         patterns, mult = _pairable(coded, "fleiss_kappa")
         m = patterns.sum(axis=1)
         agree = ((patterns**2).sum(axis=1) - m) / (m * (m - 1))
@@ -352,10 +353,9 @@ def krippendorff_alpha(
     """
     check_choice("level", level, _LEVELS)
 
-    def compute(df: pl.DataFrame, f: str) -> Estimate:
+    def compute(coded: Coded) -> Estimate:
         from ._alpha import alpha_estimate
 
-        coded = code_ratings(df, f)
         return alpha_estimate(coded, level, ci=ci, n_boot=n_boot, seed=seed)
 
     return _run(ann, field, per_option=per_option, compute=compute, column="alpha", ci=ci)
@@ -385,34 +385,55 @@ def _run(
     listy = is_list(df, field)
     if per_option is None:
         per_option = listy
+    coded = code_ratings(df, field)  # a List column is coded as whole answer sets
     if not per_option:
-        result = compute(df, field)
+        result = compute(coded)
         return result if ci is not None else float(result)
-    return _per_option(df, field, listy, compute, column)
+    if listy:
+        options, chosen = _option_matrix(df, field)
+    else:
+        options = coded.categories
+        chosen = coded.code[:, None] == np.arange(coded.k)[None, :]
+    return _per_option(coded, [str(o) for o in options], chosen, compute, column)
+
+
+def _option_matrix(df: pl.DataFrame, field: str) -> tuple[list[Any], BoolArray]:
+    """Options of a List column and, per non-null answer (in row order), which were chosen."""
+    options = list_options(df, field)
+    answers = df.select(field).filter(pl.col(field).is_not_null()).with_row_index("_row")
+    index = pl.DataFrame({"_opt": [str(o) for o in options], "_j": np.arange(len(options))})
+    hits = (
+        answers.explode(field)
+        .select("_row", pl.col(field).cast(pl.String).alias("_opt"))
+        .join(index, on="_opt")
+    )
+    chosen = np.zeros((answers.height, len(options)), dtype=bool)
+    chosen[hits.get_column("_row").to_numpy(), hits.get_column("_j").to_numpy()] = True
+    return options, chosen
 
 
 def _per_option(
-    df: pl.DataFrame, field: str, listy: bool, compute: _Compute, column: str
+    coded: Coded, options: list[str], chosen: BoolArray, compute: _Compute, column: str
 ) -> pl.DataFrame:
-    as_text = pl.col(field).list.eval(pl.element().cast(pl.String)) if listy else None
-    options = list_options(df, field) if listy else code_ratings(df, field).categories
     rows: list[dict[str, Any]] = []
     undefined: list[str] = []
-    for option in options:
-        text = str(option)
-        if as_text is not None:
-            chosen = as_text.list.contains(text)
-        else:
-            chosen = pl.col(field).cast(pl.String) == text
-        sub = df.select("id", "annotator", chosen.alias(field))
+    for j, option in enumerate(options):
+        # Each option is the yes/no question "was it chosen?" over the same ratings.
+        yes_no = replace(
+            coded,
+            code=chosen[:, j].astype(np.int64),
+            categories=[False, True],
+            values=np.array([0.0, 1.0]),
+            kind="boolean",
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UndefinedStatisticWarning)
-            r = compute(sub, field)
+            r = compute(yes_no)
         if math.isnan(r.estimate):
-            undefined.append(text)
+            undefined.append(option)
         rows.append(
             {
-                "option": text,
+                "option": option,
                 column: r.estimate,
                 "n_items": r.n_items,
                 "n_annotators": r.n_annotators,
@@ -422,8 +443,8 @@ def _per_option(
         )
     if undefined:
         warn_undefined(
-            f"{column} is undefined (nan) for options of {field!r} that every annotator "
-            f"answered the same way: {undefined}"
+            f"{column} is undefined (nan) for options of {coded.field!r} that every "
+            f"annotator answered the same way: {undefined}"
         )
     schema = {
         "option": pl.String,

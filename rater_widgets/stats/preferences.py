@@ -281,18 +281,24 @@ def _fit_group(
     j = cells.get_column("j").to_numpy()
     outcome = cells.get_column("outcome").to_numpy()
     count = cells.get_column("count").to_numpy().astype(np.float64)
-    # Each cell adds to wins[i, j] (a won) and/or wins[j, i] (b won); ties half each.
-    to_wins = np.zeros((len(count), k * k))
-    rows = np.arange(len(count))
-    a_share = np.where(outcome == "a", 1.0, np.where(outcome == "b", 0.0, 0.5))
-    to_wins[rows, i * k + j] += a_share
-    to_wins[rows, j * k + i] += 1.0 - a_share
-    compared = (count @ to_wins).reshape(k, k) > 0
-    compared = compared | compared.T
-    virtual = prior / 2.0 * compared
+    # A cell adds its count to wins[i, j] (a won), wins[j, i] (b won), or half to each
+    # (tie). Within one outcome the cells hit distinct entries, so fancy += is exact.
+    forward, backward = i * k + j, j * k + i
+    parts = [
+        (outcome == "a", forward, 1.0),
+        (outcome == "b", backward, 1.0),
+        (~np.isin(outcome, ["a", "b"]), forward, 0.5),
+        (~np.isin(outcome, ["a", "b"]), backward, 0.5),
+    ]
+    compared = np.zeros(k * k, dtype=bool)
+    compared[forward] = compared[backward] = True
+    virtual = prior / 2.0 * compared.reshape(k, k)
 
     def win_matrices(weights: FloatArray) -> FloatArray:
-        out: FloatArray = (weights @ to_wins).reshape(-1, k, k) + virtual[None]
+        flat = np.zeros((weights.shape[0], k * k))
+        for mask, target, share in parts:
+            flat[:, target[mask]] += share * weights[:, mask]
+        out: FloatArray = flat.reshape(-1, k, k) + virtual[None]
         return out
 
     wins = win_matrices(count[None, :])
@@ -302,7 +308,7 @@ def _fit_group(
     low = high = np.full(k, np.nan)
     if ci is not None:
         low, high = _bootstrap_ci(
-            count, win_matrices, k=k, ci=ci, n_boot=n_boot, seed=seed, label=label
+            count, win_matrices, wins[0], theta, ci=ci, n_boot=n_boot, seed=seed, label=label
         )
     out = pl.DataFrame(
         {
@@ -319,8 +325,9 @@ def _fit_group(
 def _bootstrap_ci(
     count: FloatArray,
     win_matrices: Any,
+    data: FloatArray,
+    theta: FloatArray,
     *,
-    k: int,
     ci: float,
     n_boot: int,
     seed: int,
@@ -329,6 +336,7 @@ def _bootstrap_ci(
     if n_boot < 1:
         raise ValueError(f"n_boot must be at least 1, got {n_boot}")
     rng = np.random.default_rng(seed)
+    k = len(theta)
     total = int(count.sum())
     # Resampling comparisons = a multinomial draw over the distinct (pair, outcome) cells.
     draws = rng.multinomial(total, count / total, size=n_boot).astype(np.float64)
@@ -341,7 +349,7 @@ def _bootstrap_ci(
         n_bad += int((~ok).sum())
         if ok.any():
             block = thetas[start : start + chunk]
-            block[ok] = _bt.fit(wins[ok])
+            block[ok] = _bt.fit_near(wins[ok], data, theta)
     if n_bad:
         warnings.warn(
             f"bradley_terry{label}: {n_bad} of {n_boot} bootstrap resamples had a model "
