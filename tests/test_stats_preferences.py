@@ -319,3 +319,12 @@ def test_bootstrap_refits_match_full_newton_fits() -> None:
     np.testing.assert_allclose(
         _bt.fit_near(replicates, data, estimate), _bt.fit(replicates), atol=1e-7
     )
+
+
+def test_position_bias_with_no_decisive_judgments_is_null_not_nan() -> None:
+    ann = pl.DataFrame({"shown_left": ["a", "b"], "winner": ["tie", "both_bad"]})
+    row = stats.position_bias(ann).row(0, named=True)
+    assert row["n"] == 0
+    assert row["left_win_rate"] is None
+    assert row["p_value"] is None
+    assert row["ci_low"] is None

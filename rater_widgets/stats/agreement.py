@@ -36,6 +36,7 @@ from typing import Any, Literal, TypeAlias, overload
 import numpy as np
 import polars as pl
 
+from ._alpha import alpha_estimate
 from ._cohen import cohen_estimate
 from ._common import (
     BoolArray,
@@ -354,8 +355,6 @@ def krippendorff_alpha(
     check_choice("level", level, _LEVELS)
 
     def compute(coded: Coded) -> Estimate:
-        from ._alpha import alpha_estimate
-
         return alpha_estimate(coded, level, ci=ci, n_boot=n_boot, seed=seed)
 
     return _run(ann, field, per_option=per_option, compute=compute, column="alpha", ci=ci)

@@ -211,10 +211,10 @@ def position_bias(
     else:
         low, high = wilson(pl.col("left_wins").cast(pl.Float64), pl.col("n"), ci)
     out = counts.with_columns(
-        (pl.col("left_wins") / pl.col("n")).alias("left_win_rate"),
+        pl.when(pl.col("n") > 0).then(pl.col("left_wins") / pl.col("n")).alias("left_win_rate"),
         low.alias("ci_low"),
         high.alias("ci_high"),
-        pl.Series("p_value", p_value, dtype=pl.Float64),
+        pl.Series("p_value", p_value, dtype=pl.Float64).fill_nan(None),
     )
     return out.sort(keys) if keys else out
 
