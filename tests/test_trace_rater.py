@@ -92,6 +92,9 @@ def test_hello_sends_parsed_steps_question_and_answer(df, rubric, tmp_path):
         "So there are 8 pens.",
     ]
     assert {s["kind"] for s in extra["steps"]} == {"reasoning"}
+    # offsets into the column value, for marks inside a step (spans) later
+    for s in extra["steps"]:
+        assert TRACES[0][s["start"] : s["end"]] == s["text"]
     assert (extra["n_steps"], extra["answer"], extra["truncated"]) == (3, "8", False)
     assert extra["warnings"] == []
     think = items_of(out)[1]["extra"]

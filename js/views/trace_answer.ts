@@ -10,6 +10,9 @@ export type StepKind = "reasoning" | "tool_call" | "tool_result";
 export interface TraceStep {
   text: string;
   kind: StepKind;
+  /** code-point offsets of the step in the trace column value (string traces only) */
+  start?: number;
+  end?: number;
   /** tool steps only: tool name, arguments (parsed JSON when possible), ids, error flag */
   meta?: { name?: string | null; arguments?: unknown; id?: string | null;
            tool_call_id?: string | null; is_error?: boolean };

@@ -268,11 +268,15 @@ def step_payload(trace: Trace) -> dict[str, Any]:
     """What the frontend needs of one parsed trace (``Item.extra``).
 
     Tool steps carry their tool name, arguments, call id and error flag; reasoning steps
-    only their text, so a 500-step trace costs little more than its characters.
+    only their text, so a 500-step trace costs little more than its characters. Steps of
+    string traces also carry ``start``/``end``, their code-point offsets in the column
+    value, so marks inside a step can be stored as offsets into the source.
     """
     steps: list[dict[str, Any]] = []
     for s in trace.steps:
         step: dict[str, Any] = {"text": s.text, "kind": s.kind}
+        if s.start is not None and s.end is not None:
+            step["start"], step["end"] = s.start, s.end
         if s.kind != "reasoning":
             keep = ("name", "arguments", "id", "tool_call_id", "is_error")
             step["meta"] = _json_safe({k: s.meta[k] for k in keep if k in s.meta})
