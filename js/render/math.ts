@@ -160,6 +160,12 @@ const mathInline: RuleInline = (state, silent) => {
   return true;
 };
 
+// The same idea for display blocks: without it, every line of a long
+// paragraph that starts with "\[" (or "$$") rescans the rest of the document
+// for a closing line, when markdown-it asks whether it ends the paragraph.
+let blockMissSrc = "";
+let blockMissFrom: Record<string, number> = {};
+
 const mathBlock: RuleBlock = (state, startLine, endLine, silent) => {
   // four spaces of indent make an indented code block, not math
   if (state.sCount[startLine]! - state.blkIndent >= 4) return false;
@@ -177,12 +183,24 @@ const mathBlock: RuleBlock = (state, startLine, endLine, silent) => {
     if (closeAt !== first.length - close.length) return false;
     tex = first.slice(0, closeAt);
   } else {
+    // no closing line from an earlier start means none from this one either
+    const missKey = `${close}:${endLine}`;
+    if (state.src !== blockMissSrc) {
+      blockMissSrc = state.src;
+      blockMissFrom = {};
+    }
+    const missFrom = blockMissFrom[missKey];
+    if (missFrom !== undefined && startLine >= missFrom) return false;
     const lines = [first];
     let found = false;
+    let stopped = false;
     for (last = startLine + 1; last < endLine; last++) {
       const from = state.bMarks[last]! + state.tShift[last]!;
       const to = state.eMarks[last]!;
-      if (from < to && state.sCount[last]! < state.blkIndent) break;
+      if (from < to && state.sCount[last]! < state.blkIndent) {
+        stopped = true;
+        break;
+      }
       const line = state.src.slice(from, to).trimEnd();
       const at = line.indexOf(close);
       if (at >= 0) {
@@ -193,7 +211,10 @@ const mathBlock: RuleBlock = (state, startLine, endLine, silent) => {
       }
       lines.push(line);
     }
-    if (!found) return false;
+    if (!found) {
+      if (!stopped) blockMissFrom[missKey] = Math.min(missFrom ?? Infinity, startLine);
+      return false;
+    }
     tex = lines.join("\n");
   }
   if (tex.trim() === "") return false;

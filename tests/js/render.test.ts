@@ -126,6 +126,14 @@ describe("math", () => {
     expect(renderMarkdown("$a\\$b$", ctx).querySelector("math")?.getAttribute("alttext")).toBe("a\\$b");
   });
 
+  test("unclosed delimiters on every line stay text (and do not rescan the document per line)", () => {
+    // quadratic scanning made this take minutes; the default 5 s test timeout guards it
+    const src = "\\[\n".repeat(20_000) + "end";
+    const el = renderMarkdown(src, ctx);
+    expect(el.querySelector("math")).toBeNull();
+    expect(el.textContent).toContain("end");
+  });
+
   test("bad TeX shows an error in place instead of throwing", () => {
     const el = renderMarkdown("ok $\\frac{1}{$ and $\\badmacro{x}$", ctx);
     expect(el.textContent).toContain("ok");
