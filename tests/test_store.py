@@ -202,6 +202,30 @@ def test_unicode_emoji_control_characters_and_huge_answers_round_trip(store: Sto
     assert store.studies() == ["ünï ✓"]
 
 
+TRICKY = ["a\rb", "ends in CR\r", "\r", "\r\n", "line\nbreak", "tab\there", 'quo"te', '"', "a,b",
+          "back\\slash", " spaced ", "NULL", "\\N", "null", "ü 😀", "-1", "0x1d", "''", "%s %d"]  # fmt: skip
+
+
+def test_identifiers_with_awkward_characters_come_back_exactly(store: Store):
+    # reads are serialized by the database and parsed by Polars: nothing may be lost
+    for i, item in enumerate(TRICKY):
+        store.append(NewRow("s\r,\"", item, f"ann {item}", "answer", {"i": i},
+                            rubric_hash="" if i % 2 else None, session="" if i % 3 else None,
+                            seq=i if i % 3 else None))  # fmt: skip
+    for frame in (store.latest('s\r,"'), store.history('s\r,"')):
+        assert frame["item_id"].to_list() == TRICKY
+        assert frame["annotator"].to_list() == [f"ann {t}" for t in TRICKY]
+        assert frame["study"].unique().to_list() == ['s\r,"']
+        assert frame["rubric_hash"].to_list() == ["" if i % 2 else None for i in range(len(TRICKY))]
+        assert frame["session"].to_list() == ["" if i % 3 else None for i in range(len(TRICKY))]
+        assert frame["seq"].to_list() == [i if i % 3 else None for i in range(len(TRICKY))]
+        assert answers(frame) == [{"i": i} for i in range(len(TRICKY))]
+    with pytest.raises(ValueError, match="separator control character"):
+        store.append(row("a\x1eb"))
+    with pytest.raises(ValueError, match="not valid Unicode"):
+        store.append(row("lone \ud800"))
+
+
 # ---------------------------------------------------------------- manifests
 
 

@@ -123,6 +123,15 @@ def _check_str(value: object, field: str, *, optional: bool = False) -> None:
         )
     if "\x00" in value:  # Postgres text can't hold NUL; refuse it on every backend alike
         raise ValueError(f"NewRow.{field} contains a NUL character: {value!r}")
+    if any(c in value for c in RESERVED_CHARS):
+        raise ValueError(
+            f"NewRow.{field} contains an ASCII separator control character "
+            f"(0x1c-0x1f), which stores use to frame rows: {value!r}"
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"NewRow.{field} is not valid Unicode ({exc.reason}): {value!r}") from exc
 
 
 _INT64 = 2**63
@@ -183,6 +192,44 @@ def check_item_ids(item_ids: Iterable[str], reason: str) -> list[str]:
     if not isinstance(reason, str) or not reason.strip():
         raise ValueError("purge() needs a reason (it is kept in the audit log)")
     return ids
+
+
+#: Never in a stored value (JSON escapes control characters; identifiers are checked),
+#: so reads can frame rows with them: \x1d marks NULL, \x1e ends a row, \x1f a field,
+#: and \x1c stands in for a carriage return in identifiers (see :func:`frame_from_text`).
+RESERVED_CHARS = "\x1c\x1d\x1e\x1f"
+NULL_MARK = "\x1d"
+IDENTIFIER_COLUMNS = ("study", "item_id", "annotator", "role", "kind", "rubric_hash", "session")
+_WIRE_SCHEMA = {**RAW_SCHEMA, "created_at": pl.Int64()}
+
+
+def frame_from_text(data: bytes, *, packed: bool) -> pl.DataFrame:
+    """Parse rows serialized by the database itself: 3-4x faster than building a frame
+    from Python tuples, which is what dominates reading 100k rows.
+
+    ``packed``: SQLite ``format()`` output, fields split by 0x1f, rows by 0x1e, no
+    quoting, carriage returns in identifiers written as 0x1c (the CSV reader would drop
+    one before a separator). Otherwise: CSV from Postgres ``COPY`` with NULL as 0x1d.
+    Raises ``polars.exceptions.PolarsError`` on anything unexpected; callers fall back
+    to :func:`frame_from_rows`.
+    """
+    if not data:
+        return pl.DataFrame(schema=RAW_SCHEMA)
+    options: dict[str, Any] = (
+        {"separator": "\x1f", "eol_char": "\x1e", "quote_char": None} if packed else {}
+    )
+    frame = pl.read_csv(
+        data,
+        has_header=False,
+        schema=_WIRE_SCHEMA,
+        null_values=NULL_MARK,
+        empty_string_is_null=False,
+        **options,
+    )
+    fixes = [pl.col("created_at").cast(RAW_SCHEMA["created_at"])]
+    if packed and b"\x1c" in data:
+        fixes += [pl.col(c).str.replace_all("\x1c", "\r", literal=True) for c in IDENTIFIER_COLUMNS]
+    return frame.with_columns(fixes)
 
 
 def frame_from_rows(rows: Sequence[Sequence[Any]]) -> pl.DataFrame:

@@ -31,6 +31,7 @@ from rater_widgets.store._common import (
     check_item_ids,
     encode_row,
     frame_from_rows,
+    frame_from_text,
     manifest_json,
     redact_url,
 )
@@ -417,12 +418,24 @@ class PostgresStore(Store):
                     xmin, now_purges = str(got[0]), int(got[1])
                     full = cursor is None or purges != now_purges
                     if full:
-                        rows = cur.execute(_LATEST, (study,)).fetchall()
+                        frame = self._frame(cur, _LATEST, [study])
                     else:
-                        rows = cur.execute(_SINCE_TX, (study, cursor)).fetchall()
+                        frame = frame_from_rows(cur.execute(_SINCE_TX, (study, cursor)).fetchall())
             except psycopg.Error as exc:
                 raise self._error(exc, "read") from exc
-        return Delta(frame_from_rows(rows), xmin, now_purges, full)
+        return Delta(frame, xmin, now_purges, full)
+
+    def _frame(self, cur: psycopg.Cursor[Any], query: str, params: list[Any]) -> pl.DataFrame:
+        """Rows of ``query`` as a frame, streamed as CSV by COPY (inside the caller's
+        transaction); Python tuples only if that output can't be parsed."""
+        data = bytearray()
+        copy = f"COPY ({query}) TO STDOUT (FORMAT csv, NULL E'\\x1d')"
+        with cur.copy(copy, params) as stream:
+            for chunk in stream:
+                data += chunk
+        with contextlib.suppress(pl.exceptions.PolarsError):
+            return frame_from_text(bytes(data), packed=False)
+        return frame_from_rows(cur.execute(query, params).fetchall())
 
     def history(
         self,
@@ -450,8 +463,13 @@ class PostgresStore(Store):
         if since_row_id is not None:
             where += " AND row_id > %s"
             params.append(since_row_id)
-        rows = self._read(f"SELECT {_COLS} FROM {_T} WHERE {where} ORDER BY row_id", params)
-        return frame_from_rows(rows)
+        query = f"SELECT {_COLS} FROM {_T} WHERE {where} ORDER BY row_id"
+
+        def once() -> pl.DataFrame:
+            with self._tx("read") as conn, conn.cursor() as cur:
+                return self._frame(cur, query, params)
+
+        return self._retry(once, safe=True)
 
     def last_row_id(self, study: str | None = None) -> int:
         """The highest row id (0 when empty)."""

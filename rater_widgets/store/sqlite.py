@@ -26,11 +26,13 @@ import polars as pl
 from rater_widgets.store._cache import Delta, LatestCache
 from rater_widgets.store._common import (
     COLUMNS,
+    IDENTIFIER_COLUMNS,
     INSERT_COLUMNS,
     audit_frame,
     check_item_ids,
     encode_row,
     frame_from_rows,
+    frame_from_text,
     manifest_json,
     now_us,
 )
@@ -86,10 +88,20 @@ _INSERT = (
     "ON CONFLICT DO NOTHING RETURNING row_id"
 )
 _LATEST = (
-    f"{_SELECT} WHERE row_id IN (SELECT max(row_id) FROM annotations WHERE study = ? "
-    "GROUP BY item_id, annotator, role) ORDER BY row_id"
+    "row_id IN (SELECT max(row_id) FROM annotations WHERE study = ? "
+    "GROUP BY item_id, annotator, role)"
 )
-_SINCE = f"{_SELECT} WHERE study = ? AND row_id > ? ORDER BY row_id"
+
+
+def _packed(column: str) -> str:
+    if column in IDENTIFIER_COLUMNS:
+        return f"coalesce(replace({column}, char(13), char(28)), char(29))"
+    return f"coalesce({column}, char(29))"
+
+
+#: One text value per row that frame_from_text(packed=True) parses (plain || is the
+#: cheapest way to build it in SQLite; format() and group_concat() measured slower).
+_PACKED = " || char(31) || ".join(_packed(c) for c in COLUMNS)
 _PRAGMA_NAME = re.compile(r"^[a-z_]+$")
 
 
@@ -467,18 +479,33 @@ class SQLiteStore(Store):
                     now_purges = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
                     full = cursor is None or purges != now_purges
                     if full:
-                        rows = conn.execute(_LATEST, (study,)).fetchall()
+                        frame = self._frame(_LATEST, [study])
                     else:
-                        rows = conn.execute(_SINCE, (study, cursor)).fetchall()
+                        frame = self._frame("study = ? AND row_id > ?", [study, cursor])
                 finally:
                     conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise self._error(exc, "read") from exc
-        frame = frame_from_rows(rows)
         # row ids grow in commit order here (one writer at a time), so the highest id
         # seen is an exact cursor
-        top = rows[-1][0] if rows else (0 if full else cursor)
+        top = frame["row_id"][-1] if frame.height else (0 if full else cursor)
         return Delta(frame, top, now_purges, full)
+
+    def _frame(self, where: str, params: list[Any]) -> pl.DataFrame:
+        """Rows matching ``where`` as a frame, ordered by row id (caller holds the lock)."""
+        conn = self._conn
+        conn.text_factory = bytes  # the packed rows go to Polars as they are
+        try:
+            sql = f"SELECT {_PACKED} FROM annotations WHERE {where} ORDER BY row_id"
+            packed = [r[0] for r in conn.execute(sql, params)]
+        finally:
+            conn.text_factory = str
+        with contextlib.suppress(pl.exceptions.PolarsError):
+            frame = frame_from_text(b"\x1e".join(packed), packed=True)
+            if frame.height == len(packed):
+                return frame
+        rows = conn.execute(f"{_SELECT} WHERE {where} ORDER BY row_id", params).fetchall()
+        return frame_from_rows(rows)
 
     def history(
         self,
@@ -498,7 +525,12 @@ class SQLiteStore(Store):
         if since_row_id is not None:
             where += " AND row_id > ?"
             params.append(since_row_id)
-        return frame_from_rows(self._read(f"{_SELECT} WHERE {where} ORDER BY row_id", params))
+        with self._lock:
+            self._check_open()
+            try:
+                return self._frame(where, params)
+            except sqlite3.Error as exc:
+                raise self._error(exc, "read") from exc
 
     def last_row_id(self, study: str | None = None) -> int:
         """The highest row id (0 when empty)."""
