@@ -109,6 +109,8 @@ export function renderBlock(block: Block, ctx: RenderContext): HTMLElement {
     head.setAttribute("dir", "auto");
     head.textContent = label;
     section.append(head);
+    // a labelled group, not a landmark: an item has several blocks
+    section.setAttribute("role", "group");
     section.setAttribute("aria-label", label);
   }
   section.append(renderValue(format, block, label, ctx));

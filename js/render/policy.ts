@@ -50,8 +50,8 @@ export type MediaSource =
   | { kind: "remote"; src: string; host: string }
   | { kind: "blocked" };
 
-/** Which element a media URL is for: decides which data: types are allowed. */
-export type MediaKind = "img" | "svg-image" | "video" | "audio";
+/** Which element a media URL is for: decides which data: types are allowed ("raster": a video poster or an SVG <image>). */
+export type MediaKind = "img" | "raster" | "video" | "audio";
 
 /**
  * Classify an image/media URL: an inline data: URL of an allowed type, a
@@ -64,10 +64,11 @@ export type MediaKind = "img" | "svg-image" | "video" | "audio";
 export function classifyMedia(value: string, kind: MediaKind): MediaSource {
   const src = normalizeUrl(value);
   if (/^data:/i.test(src)) {
+    // an SVG document only as an <img>, where it can never run script
     const ok =
       kind === "video" || kind === "audio"
         ? DATA_MEDIA.test(src)
-        : DATA_IMAGE.test(src) || DATA_SVG_IMAGE.test(src);
+        : DATA_IMAGE.test(src) || (kind === "img" && DATA_SVG_IMAGE.test(src));
     return ok ? { kind: "data", src } : { kind: "blocked" };
   }
   // protocol-relative "//host/x.png" would load over the page's scheme: treat as https

@@ -142,7 +142,7 @@ function checkHref(tag: string, html: boolean, value: string): string | null {
   if (tag === "a" || tag === "area") return safeLinkHref(value);
   if (html) return null;
   if (tag === "image" || tag === "feimage") {
-    const media = classifyMedia(value, "svg-image");
+    const media = classifyMedia(value, "raster");
     // remote SVG images are dropped, not placeheld: they sit inside a drawing
     return media.kind === "data" ? media.src : null;
   }
@@ -158,7 +158,7 @@ function checkSource(node: Element, tag: string, html: boolean, name: string, va
     tag === "img" ? "img" : tag === "video" ? "video" : tag === "audio" ? "audio" : null;
   if (kind === null) return null;
   if (name === "poster") {
-    const poster = classifyMedia(value, "img");
+    const poster = classifyMedia(value, "raster");
     return kind === "video" && poster.kind === "data" ? poster.src : null;
   }
   const media = classifyMedia(value, kind);

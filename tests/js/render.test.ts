@@ -173,6 +173,7 @@ describe("blocks", () => {
     expect(el.tagName).toBe("SECTION");
     expect(el.classList.contains("rw-block--context")).toBe(true);
     expect(el.getAttribute("aria-label")).toBe("Prompt");
+    expect(el.getAttribute("role")).toBe("group");
     expect(el.querySelector(".rw-block-label")?.textContent).toBe("Prompt");
     expect(el.querySelector(".rw-content.rw-md strong")?.textContent).toBe("hi");
   });
@@ -357,6 +358,8 @@ describe("remote images", () => {
     expect(Array.from(el.querySelectorAll("img"), (i) => i.getAttribute("src"))).toEqual([PNG, svg]);
     expect(el.querySelector("a")?.hasAttribute("href")).toBe(false);
     expect(renderMarkdown(`![dot](${PNG})`, ctx).querySelector("img")?.getAttribute("src")).toBe(PNG);
+    const drawing = html(`<svg><image href="${svg}" width="1" height="1"/><image href="${PNG}" width="1" height="1"/></svg>`);
+    expect(Array.from(drawing.querySelectorAll("image"), (i) => i.getAttribute("href"))).toEqual([null, PNG]);
     expect(isSafeDataImage(PNG)).toBe(true);
     expect(isSafeDataImage("data:image/svg+xml,<svg/>")).toBe(true);
     expect(isSafeDataImage("data:text/html,<svg/>")).toBe(false);
