@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -101,6 +102,22 @@ def latest_times(new_url: NewUrl, n: int, repeats: int) -> tuple[float, float, f
     return tuple(statistics.median(x) * 1000 for x in (cold, warm, after))  # type: ignore[return-value]
 
 
+def fsync_rate(folder: str, n: int = 200) -> float:
+    """fsyncs per second of the disk under ``folder``: the ceiling for SQLite commits
+    with synchronous=FULL (one fsync each, never shared between processes)."""
+    path = Path(folder) / "fsync.probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        t = time.perf_counter()
+        for _ in range(n):
+            os.write(fd, b"x" * 512)
+            os.fsync(fd)
+        return n / (time.perf_counter() - t)
+    finally:
+        os.close(fd)
+        path.unlink()
+
+
 @contextmanager
 def sqlite_urls() -> Iterator[NewUrl]:
     with tempfile.TemporaryDirectory(prefix="rw-bench-") as folder:
@@ -126,6 +143,11 @@ def main() -> None:
     args = parser.parse_args()
 
     backends = {"sqlite": sqlite_urls, "postgres": postgres_urls}
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"{os.cpu_count()} CPUs, load average {load}; "
+        f"disk: {fsync_rate(tempfile.gettempdir()):.0f} fsync/s"
+    )
     print(f"{'backend':<10} {'measure':<38} {'median':>12}  runs")
     for name in args.backends.split(","):
         with backends[name]() as new_url:

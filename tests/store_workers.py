@@ -75,3 +75,24 @@ def timed_writer(url: str, worker: int, n: int, start: Any, out: Any) -> None:
         out.put((worker, t0, t1))
     except Exception as exc:
         out.put((worker, f"error: {type(exc).__name__}: {exc}", 0.0))
+
+
+def ack_until_killed(url: str, conn: Any) -> None:
+    """Append answers forever, sending ``seq`` over ``conn`` after each ``append`` returns
+    (an ack); the parent SIGKILLs this process at some moment."""
+    store = open_store(url)
+    seq = 0
+    while True:
+        store.append(
+            NewRow(
+                "kill",
+                f"item-{seq % 50}",
+                "ana",
+                "answer",
+                {"seq": seq, "pad": "p" * 500},
+                seq=seq,
+                session="doomed",
+            )
+        )
+        conn.send(seq)
+        seq += 1

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import signal
 import time
 from collections import Counter
 from typing import Any
@@ -25,7 +27,7 @@ from rater_widgets.store import (
     StoreError,
     open_store,
 )
-from tests.store_workers import append_worker
+from tests.store_workers import ack_until_killed, append_worker
 
 
 def row(item: str, annotator: str = "ana", kind: str = "answer", answer: Any = None, **kw: Any):
@@ -275,6 +277,31 @@ def test_concurrent_writer_processes_lose_nothing_and_duplicate_nothing(store_ur
                 assert by_key[f"w{w}", seq] == row_id  # a resend got the original's id
             assert [ins for _s, _r, ins in res].count(False) == len(range(0, n, resend_every))
         assert hist["row_id"].n_unique() == hist.height
+
+
+@pytest.mark.parametrize("after_acks", [1, 37, 150])
+def test_a_killed_writer_loses_no_acknowledged_answer(store_url: str, after_acks: int):
+    ctx = multiprocessing.get_context("spawn")
+    mine, theirs = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=ack_until_killed, args=(store_url, theirs))
+    proc.start()
+    acked = []
+    while len(acked) < after_acks:
+        assert mine.poll(60), "the writer stopped acknowledging"
+        acked.append(mine.recv())
+    os.kill(proc.pid, signal.SIGKILL)  # mid-write, most likely
+    proc.join(30)
+    while mine.poll(0.2):  # acks sent just before the kill
+        acked.append(mine.recv())
+
+    with open_store(store_url) as store:  # opens cleanly after the crash
+        seqs = store.history("kill")["seq"].to_list()
+        assert seqs[: len(acked)] == acked  # every acknowledged answer, in order
+        assert len(seqs) - len(acked) <= 1  # at most the one committed before its ack
+        assert len(set(seqs)) == len(seqs)
+        if isinstance(store, SQLiteStore):
+            assert store._read("PRAGMA integrity_check") == [("ok",)]
+        assert store.append(row("after", seq=0, session="next")).inserted
 
 
 # ---------------------------------------------------------------- schema version

@@ -6,6 +6,7 @@ both backends encode a row in exactly the same way (same JSON text, same errors)
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import time
@@ -201,6 +202,12 @@ RESERVED_CHARS = "\x1c\x1d\x1e\x1f"
 NULL_MARK = "\x1d"
 IDENTIFIER_COLUMNS = ("study", "item_id", "annotator", "role", "kind", "rubric_hash", "session")
 _WIRE_SCHEMA = {**RAW_SCHEMA, "created_at": pl.Int64()}
+# Polars 2 renamed the option that keeps "" apart from null in read_csv.
+_KEEP_EMPTY: dict[str, Any] = (
+    {"empty_string_is_null": False}
+    if "empty_string_is_null" in inspect.signature(pl.read_csv).parameters
+    else {"missing_utf8_is_empty_string": True}
+)
 
 
 def frame_from_text(data: bytes, *, packed: bool) -> pl.DataFrame:
@@ -223,7 +230,7 @@ def frame_from_text(data: bytes, *, packed: bool) -> pl.DataFrame:
         has_header=False,
         schema=_WIRE_SCHEMA,
         null_values=NULL_MARK,
-        empty_string_is_null=False,
+        **_KEEP_EMPTY,
         **options,
     )
     fixes = [pl.col("created_at").cast(RAW_SCHEMA["created_at"])]
