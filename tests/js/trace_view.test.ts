@@ -71,7 +71,9 @@ let root: HTMLElement;
 function mount(items: Item[], total = items.length, cfg: Record<string, unknown> = {}) {
   document.body.innerHTML = "";
   m = new MockModel({
-    _kind: "trace", _rubric: rubric, _config: { ...config, ...cfg },
+    // a fresh widget each time: sessions are per widget (its _uid)
+    _kind: "trace", _uid: `trace-${Math.random().toString(36).slice(2)}`, _rubric: rubric,
+    _config: { ...config, ...cfg },
     _progress: { done: 0, skipped: 0, total },
   });
   el = document.createElement("div");
