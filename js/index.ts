@@ -9,15 +9,29 @@ import { PairwiseBody } from "./views/pairwise";
 import { RankBody } from "./views/rank";
 import { TraceBody } from "./views/trace";
 
-const sessions = new WeakMap<object, Session>();
+// anywidget hands every view its own proxy of the model, so the session (one per model,
+// shared by all its views) is keyed by the widget's `_uid` trait. It is made in
+// `initialize`, whose proxy lives as long as the model, so its message handler survives
+// any single view being removed.
+const sessions = new Map<string, Session>();
 
 function sessionFor(model: ModelLike): Session {
-  let s = sessions.get(model);
+  const uid = String(model.get("_uid") ?? "");
+  let s = sessions.get(uid);
   if (!s) {
     s = new Session(model);
-    sessions.set(model, s);
+    sessions.set(uid, s);
   }
   return s;
+}
+
+function initialize({ model }: { model: ModelLike }): () => void {
+  const uid = String(model.get("_uid") ?? "");
+  const session = sessionFor(model);
+  return () => {
+    session.dispose();
+    sessions.delete(uid);
+  };
 }
 
 const bodies: Record<string, (s: Session, ctx: ViewContext) => Body> = {
@@ -50,4 +64,4 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
   };
 }
 
-export default { render };
+export default { initialize, render };

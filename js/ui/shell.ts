@@ -57,6 +57,7 @@ export class Shell {
   private kernelTimer: ReturnType<typeof setTimeout> | null = null;
   private guide: GuidelinesPanel | null = null;
   private shownRevealed = false;
+  private noKernel = false;
 
   constructor(readonly session: Session, readonly body: Body, kind: string) {
     const guidelines = session.rubric?.guidelines;
@@ -109,7 +110,8 @@ export class Shell {
     session.hello(this.viewId);
     // no kernel (a saved notebook opened without one): say so instead of spinning
     this.kernelTimer = setTimeout(() => {
-      if (this.session.cursor === null) this.renderStatic();
+      this.noKernel = true;
+      this.render();
     }, 4000);
   }
 
@@ -127,6 +129,10 @@ export class Shell {
   }
 
   private render(): void {
+    if (this.session.cursor === null && this.noKernel) {
+      this.renderStatic();
+      return;
+    }
     const s = this.session;
     const p = s.progress;
     const pct = (n: number) => (p.total ? `${(100 * n) / p.total}%` : "0%");

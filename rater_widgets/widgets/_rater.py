@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import html
 import logging
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -48,6 +49,8 @@ class RaterWidget(anywidget.AnyWidget):
     _css = STATIC / "widget.css"
 
     _kind = traitlets.Unicode("item").tag(sync=True)
+    #: a random id: the frontend keys the one session all views of this widget share on it
+    _uid = traitlets.Unicode("").tag(sync=True)
     #: the rubric with keyboard keys resolved (``Rubric.wire``)
     _rubric = traitlets.Dict().tag(sync=True)
     #: widget settings the frontend needs: labels, look-ahead, study name, annotator
@@ -112,7 +115,7 @@ class RaterWidget(anywidget.AnyWidget):
         self._cache: tuple[int, pl.DataFrame] | None = None
         self._record_manifest(order=order, seed=seed)
 
-        super().__init__()
+        super().__init__(_uid=uuid.uuid4().hex)
         self._rubric = rubric.wire(reserved=self._own_keys, digits=self._rubric_digits)
         self._config = {
             "study": study,

@@ -78,6 +78,7 @@ export function item(pos: number, text = `item ${pos}`, extra: Partial<Item> = {
 export function model(total = 5): MockModel {
   return new MockModel({
     _kind: "item",
+    _uid: `uid-${Math.random().toString(36).slice(2)}`,
     _rubric: rubric,
     _config: { lookahead: 2, lookbehind: 1, study: "s", annotator: "ana" },
     _progress: { done: 0, skipped: 0, total },
