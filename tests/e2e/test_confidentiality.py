@@ -9,13 +9,13 @@ pytestmark = pytest.mark.e2e
 
 SECRET = ["Zebra-Alpha-771 confidential memo", "Quokka-Bravo-552 leaked address",
           "Narwhal-Charlie-993 private chat"]  # fmt: skip
-SETUP = f"""
+SETUP = """
 import polars as pl
 import rater_widgets as rw
 # built from parts, so the cell source itself never contains the item text
 parts = [("Zebra", "Alpha-771", "confidential memo"), ("Quokka", "Bravo-552", "leaked address"),
          ("Narwhal", "Charlie-993", "private chat")]
-df = pl.DataFrame({{"id": [1, 2, 3], "text": [f"{{a}}-{{b}} {{c}}" for a, b, c in parts]}})
+df = pl.DataFrame({"id": [1, 2, 3], "text": [f"{a}-{b} {c}" for a, b, c in parts]})
 rubric = rw.Rubric([rw.Choice("verdict", ["safe", "violating"], required=True)])
 w = rw.ItemRater(df, rubric, content="text", store="c.sqlite", annotator="ana")
 """
