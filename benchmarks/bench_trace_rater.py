@@ -5,7 +5,7 @@ annotated traces. Prints numbers; asserts nothing.
     python benchmarks/bench_trace_rater.py [--rows 1000000] [--annotated 5000]
 
 The browser side (a 500-step trace on screen, key-to-paint while rating) is measured by
-``tests/e2e/test_trace_rater.py::test_a_500_step_trace_stays_responsive``.
+``tests/e2e/test_trace_rater_browser.py::test_a_500_step_trace_stays_responsive``.
 """
 
 from __future__ import annotations
