@@ -42,6 +42,7 @@ function setup(config: Record<string, unknown> = {}, items: Item[] = [pair(0), p
   document.body.innerHTML = "";
   const m = new MockModel({
     _kind: "pairwise",
+    _uid: `uid-${Math.random().toString(36).slice(2)}`,
     _rubric: rubric,
     _config: { lookahead: 2, lookbehind: 1, criteria: [{ name: "overall", label: "Overall" }], scale: 7,
       points: POINTS7, blind: true, ...config },

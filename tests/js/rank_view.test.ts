@@ -26,7 +26,7 @@ function key(el: Element, k: string) {
 function setup(config: Record<string, unknown> = {}, items: Item[] = [item(0), item(1)]) {
   document.body.innerHTML = "";
   const m = new MockModel({
-    _kind: "rank", _rubric: rubric,
+    _kind: "rank", _uid: `uid-${Math.random().toString(36).slice(2)}`, _rubric: rubric,
     _config: { lookahead: 2, lookbehind: 1, allow_ties: true, blind: true, ...config },
     _progress: { done: 0, skipped: 0, total: items.length },
   });
