@@ -14,7 +14,11 @@ export interface RenderContext {
   doc?: Document;
 }
 
-/** The document to build nodes in: the context's, else the page's. */
+/**
+ * The document to build nodes in: the context's, else the page's.
+ *
+ * Example: `docOf({ allowRemote: false }).createElement("div")`.
+ */
 export function docOf(ctx: RenderContext): Document {
   return ctx.doc ?? document;
 }
@@ -23,6 +27,8 @@ export function docOf(ctx: RenderContext): Document {
  * A content container: every piece of rendered content sits in one, so its
  * direction follows the content and its CSS (render.css, `.rw-content`)
  * keeps it from drawing outside its box.
+ *
+ * Example: `contentBox(document, "div", "rw-text")` -> `<div class="rw-content rw-text" dir="auto">`.
  */
 export function contentBox(doc: Document, tag: string, kind: string): HTMLElement {
   const el = doc.createElement(tag);

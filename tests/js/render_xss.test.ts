@@ -1,5 +1,5 @@
 // The XSS corpus (tests/xss/payloads.txt) through the real renderer in jsdom:
-// every payload, as HTML and as markdown, must come out with nothing that
+// every payload, as HTML, as markdown and inline in markdown prose, must come out with nothing that
 // could run script or load a remote resource. The same payloads run in real
 // Chromium in tests/xss/test_xss_chromium.py.
 
@@ -17,9 +17,17 @@ const corpus = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../xs
   .filter((line) => line.trim() !== "" && !line.startsWith("#"))
   .map((line) => line.replace(/⏎/g, "\n"));
 
-function render(payload: string, format: "html" | "markdown"): HTMLElement {
-  const block: Block = { name: "x", label: "X", format, value: payload, role: "content" };
-  return renderBlock(block, { allowRemote: false });
+/** How a payload is fed: as an HTML item, as a markdown item, and inline inside markdown prose. */
+const WAYS = {
+  html: (p: string): Block => ({ name: "x", label: "X", format: "html", value: p, role: "content" }),
+  markdown: (p: string): Block => ({ name: "x", label: "X", format: "markdown", value: p, role: "content" }),
+  "markdown-inline": (p: string): Block => ({
+    name: "x", label: "X", format: "markdown", value: `Intro with **bold** and ${p} in the middle.\n\n- item ${p}`, role: "content",
+  }),
+};
+
+function render(payload: string, way: keyof typeof WAYS): HTMLElement {
+  return renderBlock(WAYS[way](payload), { allowRemote: false });
 }
 
 /** The tree after a serialize/parse round trip: what anyone copying innerHTML would get. */
@@ -52,7 +60,7 @@ describe("XSS corpus", () => {
     );
   });
 
-  for (const format of ["html", "markdown"] as const) {
+  for (const format of Object.keys(WAYS) as Array<keyof typeof WAYS>) {
     test.each(corpus.map((p, i) => [i, p] as const))(`${format} payload %i is inert`, (_i, payload) => {
       const el = render(payload, format);
       expect(findViolations(el), payload).toEqual([]);

@@ -42,17 +42,21 @@ function block(format: BlockFormat, value: Block["value"]): Block {
 interface Found { idx: number; format: string; problems: string[] }
 
 const api = {
-  /** Render every payload as html and as markdown into the live page; returns how many blocks. */
+  /** Render every payload as html, as markdown and inline in markdown prose into the live page; returns how many blocks. */
   renderAll(payloads: string[]): number {
     const ctx: RenderContext = { allowRemote: false };
     let n = 0;
     payloads.forEach((payload, idx) => {
-      for (const format of ["html", "markdown"] as const) {
+      for (const [way, format, value] of [
+        ["html", "html", payload],
+        ["markdown", "markdown", payload],
+        ["markdown-inline", "markdown", `Intro with **bold** and ${payload} in the middle.\n\n- item ${payload}`],
+      ] as const) {
         const holder = document.createElement("div");
         holder.className = "case";
         holder.dataset["idx"] = String(idx);
-        holder.dataset["format"] = format;
-        holder.append(renderBlock(block(format, payload), ctx));
+        holder.dataset["format"] = way;
+        holder.append(renderBlock(block(format, value), ctx));
         out().append(holder);
         n += 1;
       }

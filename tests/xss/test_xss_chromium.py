@@ -1,11 +1,12 @@
 """The XSS corpus through the real renderer in real Chromium.
 
 The renderer (js/render) is bundled by esbuild with a small test entry (tests/xss/page.ts),
-served from a loopback HTTP server, and every payload in tests/xss/payloads.txt is rendered
-into the live page as HTML and as markdown. Nothing may execute (alert/prompt/confirm/print
-are markers; dialogs, page errors and navigations are watched) and no request may leave the
-page: every request is recorded, and anything not for the page's own server is answered by
-a local stub so nothing leaves the machine even on failure.
+served from a loopback HTTP server, and every payload in tests/xss/payloads.txt is
+rendered into the live page as HTML, as markdown and inline in markdown prose. Nothing
+may execute (alert/prompt/confirm/print are markers; dialogs, page errors and navigations
+are watched) and no request may leave the page: every request is recorded, and anything
+not for the page's own server is answered by a local stub so nothing leaves the machine
+even on failure.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def test_no_payload_runs_script_or_loads_anything(site: Site) -> None:
     page, watch = site.open()
     try:
         rendered = page.evaluate("p => rwXss.renderAll(p)", payloads)
-        assert rendered == 2 * len(payloads)
+        assert rendered == 3 * len(payloads)
         settle(page)
         page.evaluate("() => rwXss.poke()")
         settle(page)
