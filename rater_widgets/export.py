@@ -239,8 +239,7 @@ def preference_pairs(
     keep = ["a", "b", *(["tie"] if keep_ties else []), *(["both_bad"] if keep_both_bad else [])]
     long = long.filter(pl.col("winner").cast(pl.String).is_in(keep))
     a, b, id = a or "response_a", b or "response_b", id or "id"
-    src = _source(data, id, prompt, [a, b])
-    joined = _join_source(long, src)
+    joined = _with_source(long, data, id=id, prompt=prompt, columns=[a, b])
     b_won = pl.col("winner") == "b"
     out = [
         pl.col("_prompt").alias("prompt"),
@@ -289,13 +288,8 @@ def _rank_preference_pairs(
     if not keep_ties:
         pairs = pairs.filter(pl.col("winner") != "tie")
     cols = [responses] if isinstance(responses, str) else list(responses)
-    src = _source(data, id or "id", prompt, cols)
-    if isinstance(responses, str):
-        texts = pl.col(responses)
-    else:
-        texts = pl.concat_list([pl.col(c) for c in cols])
-    src = src.select("_key", "_prompt", texts.alias("_responses"))
-    joined = _join_source(pairs, src)
+    texts = pl.col(cols[0]) if isinstance(responses, str) else pl.concat_list(cols)
+    joined = _with_source(pairs, data, id=id or "id", prompt=prompt, columns=cols, pick=texts)
     b_won = pl.col("winner") == "b"
     first = pl.col("_responses").list.get(pl.col("response_a").cast(pl.Int64))
     second = pl.col("_responses").list.get(pl.col("response_b").cast(pl.Int64))
@@ -366,23 +360,33 @@ def _require(frame: pl.DataFrame, columns: Sequence[str], what: str) -> None:
         raise ValueError(f"{what} lack column(s) {missing}; columns are {frame.columns}")
 
 
-def _source(data: Any, id: str, prompt: str | None, columns: Sequence[str]) -> pl.DataFrame:
-    """The source columns a pair needs, keyed by the id as text."""
+def _with_source(
+    pairs: pl.DataFrame,
+    data: Any,
+    *,
+    id: str,
+    prompt: str | None,
+    columns: Sequence[str],
+    pick: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """``pairs`` joined with the source rows they refer to: ``_prompt`` plus ``columns``
+    (or ``pick`` as ``_responses``). Only the annotated rows of ``data`` are touched, so
+    a million-row source costs a filter, not a copy."""
     frame = to_polars(data, "data")
     _require(frame, [id, *columns, *([prompt] if prompt else [])], "data")
+    key, ids = pl.col(id), pairs.get_column("id")
+    if frame.schema[id] != ids.dtype:  # e.g. ids read back from a file as text
+        key, ids = key.cast(pl.String), ids.cast(pl.String)
     prompt_col = pl.col(prompt) if prompt else pl.lit(None, dtype=pl.String)
-    return frame.select(
-        pl.col(id).cast(pl.String).alias("_key"), prompt_col.alias("_prompt"), *columns
+    wanted = [pick.alias("_responses")] if pick is not None else [pl.col(c) for c in columns]
+    src = frame.filter(key.is_in(ids.unique().implode())).select(
+        key.alias("_key"), prompt_col.alias("_prompt"), *wanted
     )
-
-
-def _join_source(pairs: pl.DataFrame, src: pl.DataFrame) -> pl.DataFrame:
-    keyed = pairs.with_columns(pl.col("id").cast(pl.String).alias("_key"))
-    joined = keyed.join(src, on="_key", how="left", maintain_order="left")
+    keyed = pairs.with_columns(ids.alias("_key"))
     missing = keyed.filter(~pl.col("_key").is_in(src.get_column("_key").implode()))
     if missing.height:
-        ids = missing.get_column("id").unique(maintain_order=True).head(5).to_list()
+        shown = missing.get_column("id").unique(maintain_order=True).head(5).to_list()
         raise ValueError(
-            f"{missing.height} annotation(s) refer to ids missing from data, e.g. {ids}"
+            f"{missing.height} annotation(s) refer to ids missing from data, e.g. {shown}"
         )
-    return joined
+    return keyed.join(src, on="_key", how="left", maintain_order="left")

@@ -165,3 +165,10 @@ def test_rankings_become_preference_pairs(tmp_path):
     ]
     assert pairs["chosen_model"].to_list()[:1] == ["r2"]
     assert rw.export.preference_pairs(w, keep_ties=True).height == 6
+
+
+def test_ids_read_back_as_text_still_find_their_rows(w, df):
+    w.submit({"preference": 2}, item=4)
+    ann = w.annotations.with_columns(pl.col("id").cast(pl.String))  # e.g. from a JSON file
+    pairs = rw.export.preference_pairs(ann, df)
+    assert pairs.select("id", "chosen").row(0) == ("4", "A-4")
