@@ -15,7 +15,7 @@ const md = new MarkdownIt({
   // longer match the source that span offsets index into
   typographer: false,
 });
-// only links with a scheme or "www.": fuzzy matching turns "setup.py" into http://setup.py
+// only URLs written with a scheme become links: fuzzy matching turns "setup.py" into http://setup.py
 md.linkify.set({ fuzzyLink: false, fuzzyEmail: false });
 md.use(mathPlugin);
 
