@@ -322,7 +322,7 @@ export class PairwiseBody implements Body {
       p.left.replaceChildren(renderDiffSide(result.left, "left", ctx));
       p.right.replaceChildren(renderDiffSide(result.right, "right", ctx));
       p.diffed = true;
-      if (!result.exact) this.diffNote.textContent = "Long texts: differences shown by line";
+      if (!result.exact) this.diffNote.textContent = "Very long changed passages are marked whole";
     } else if (!this.diff && p.diffed) {
       p.left.replaceChildren(p.leftShown);
       p.right.replaceChildren(p.rightShown);

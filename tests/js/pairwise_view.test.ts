@@ -248,7 +248,18 @@ describe("word diff", () => {
     expect(d.right.filter((p) => p.op === "changed").map((p) => p.text)).toEqual(["delta"]);
   });
 
-  it("falls back to lines for long, different texts", () => {
+  it("finds one changed word in long prose (lines, then sentences, then words)", () => {
+    const para = (i: number) => Array.from({ length: 40 }, (_, s) => `Sentence ${s} of part ${i} says something.`).join(" ");
+    const a = Array.from({ length: 30 }, (_, i) => para(i)).join("\n\n");
+    const b = a.replace("Sentence 7 of part 12 says", "Sentence 7 of part 12 claims");
+    const d = diffWords(a, b);
+    expect(d.exact).toBe(true);
+    expect(d.left.filter((p) => p.op === "changed").map((p) => p.text)).toEqual(["says"]);
+    expect(d.right.filter((p) => p.op === "changed").map((p) => p.text)).toEqual(["claims"]);
+    expect(d.right.map((p) => p.text).join("")).toBe(b);
+  });
+
+  it("marks a run too long to diff as changed as a whole", () => {
     const a = Array.from({ length: 3000 }, (_, i) => `word${i}`).join(" ");
     const b = Array.from({ length: 3000 }, (_, i) => `other${i}`).join(" ");
     const d = diffWords(a, b);
