@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from rater_widgets.ordering import OrderPlan
 from rater_widgets.protocol import ItemStatus
 
 __all__ = ["Progress", "Queue"]
@@ -56,20 +57,28 @@ class Queue:
         order: Literal["as-is", "random"] = "as-is",
         seed: int = 0,
         limit: int | None = None,
+        plan: OrderPlan | None = None,
     ) -> None:
         n = ids.len()
-        if order == "as-is":
+        self.gold = np.zeros(0, dtype=bool)
+        if plan is not None:
+            rows = plan.rows
+            self.gold = plan.gold
+        elif order == "as-is":
             rows = np.arange(n, dtype=np.int64)
         elif order == "random":
             rows = np.random.default_rng(seed).permutation(n).astype(np.int64)
         else:
             raise ValueError(f"order={order!r}: use 'as-is' or 'random'")
-        if limit is not None:
+        if limit is not None and plan is None:
             if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
                 raise ValueError(f"limit= must be a positive integer, got {limit!r}")
             rows = rows[:limit]
         self.rows = rows
-        self.ids: pl.Series = ids.gather(pl.Series(rows)) if order != "as-is" or limit else ids
+        if self.gold.size != rows.size:
+            self.gold = np.zeros(rows.size, dtype=bool)
+        same = plan is None and order == "as-is" and not limit
+        self.ids: pl.Series = ids if same else ids.gather(pl.Series(rows))
         self._status = bytearray(len(rows))
         self._done = 0
         self._skipped = 0
@@ -119,6 +128,20 @@ class Queue:
         """The first position never answered or skipped (``len(self)`` when none is left)."""
         pos = self._status.find(_NEW)
         return len(self) if pos < 0 else pos
+
+    def frame(self, remaining: bool = True) -> pl.DataFrame:
+        """The queue in serving order: pos, id (as a string), status, gold; by default only
+        what is not done yet."""
+        names = pl.Series(list(_NAMES.values()))
+        out = pl.DataFrame(
+            {
+                "pos": pl.int_range(len(self), eager=True),
+                "id": self.ids,
+                "status": names.gather(pl.Series(list(self._status), dtype=pl.UInt32)),
+                "gold": self.gold,
+            }
+        )
+        return out.filter(pl.col("status") != "done") if remaining else out
 
     def progress(self) -> Progress:
         return Progress(done=self._done, skipped=self._skipped, total=len(self))

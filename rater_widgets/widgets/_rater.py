@@ -25,14 +25,17 @@ from rater_widgets.content import ContentSpec, check_columns
 from rater_widgets.fields import RubricError, nearest
 from rater_widgets.flags import ItemFlags, Suggestions
 from rater_widgets.frames import to_polars, typed_annotations, typed_history
+from rater_widgets.ordering import Assignment, Order, OrderSpec, plan_order
 from rater_widgets.queue import Progress, Queue
 from rater_widgets.rubric import Rubric
 from rater_widgets.store import NewRow, Store, StoreError, open_store
 
-__all__ = ["STATIC", "RaterWidget"]
+__all__ = ["QUEUE_ARGS", "STATIC", "RaterWidget"]
 
 log = logging.getLogger("rater_widgets")
 STATIC = Path(__file__).resolve().parent.parent / "static"
+#: Queue keywords every rater takes and hands to the base class as they are.
+QUEUE_ARGS = ("stratify", "filter", "gold", "gold_rate", "overlap", "annotators", "assignment")
 #: Longest time one item may count (a rater who left the tab open overnight).
 MAX_DURATION_MS = 6 * 60 * 60 * 1000
 
@@ -73,13 +76,20 @@ class RaterWidget(anywidget.AnyWidget):
         store: str | Path | Store | None = None,
         annotator: str | None = None,
         study: str = "default",
-        order: str = "as-is",
+        order: Order = "as-is",
         seed: int = 0,
         limit: int | None = None,
         extra_columns: Sequence[str] = (),
         flags: ItemFlags | None = None,
         suggestions: Suggestions | None = None,
         blur_media: bool = False,
+        stratify: str | None = None,
+        filter: pl.Expr | None = None,
+        gold: str | None = None,
+        gold_rate: float = 0.1,
+        overlap: int | None = None,
+        annotators: Sequence[str] | None = None,
+        assignment: Assignment | None = None,
     ) -> None:
         _check_bundle()
         if not isinstance(rubric, Rubric):
@@ -109,11 +119,35 @@ class RaterWidget(anywidget.AnyWidget):
         self.study = study
         self._store = store if isinstance(store, Store) else open_store(_default_store(store))
         self.annotator = annotator or self._store.default_annotator() or getpass.getuser()
-        self._queue = Queue(ids.cast(pl.String), order=order, seed=seed, limit=limit)  # type: ignore[arg-type]
+        str_ids = ids.cast(pl.String)
+        if overlap is not None:
+            if assignment is not None:
+                raise ValueError("give overlap= (with annotators=) or assignment=, not both")
+            assignment = Assignment.overlap(str_ids, annotators or [], overlap, seed=seed)
+        elif annotators is not None:
+            raise ValueError("annotators= goes with overlap=k; for a fixed split use assignment=")
+        if assignment is not None and self.annotator not in assignment.annotators:
+            raise ValueError(
+                f"annotator {self.annotator!r} has no items in this assignment; "
+                f"{nearest(self.annotator, assignment.annotators)}"
+            )
+        self.assignment = assignment
+        order_spec = OrderSpec(
+            order=order, seed=seed, stratify=stratify, limit=limit, filter=filter, gold=gold,
+            gold_rate=gold_rate, assignment=assignment, annotator=self.annotator,
+        )  # fmt: skip
+        plan = plan_order(frame, order_spec, ids=str_ids)
+        if plan.rows.size == 0:
+            raise ValueError("no items left to serve after filter=/assignment=; check them")
+        self._gold_column = gold
+        if gold is not None:
+            needed.append(gold)
+            self._frame = frame.select(list(dict.fromkeys(needed)))
+        self._queue = Queue(str_ids, plan=plan)
         self._queue.load_status(self._store.latest(study, annotator=self.annotator))
         self._cursor = self._queue.first_open()
         self._cache: tuple[int, pl.DataFrame] | None = None
-        self._record_manifest(order=order, seed=seed)
+        self._record_manifest(order=order_spec, seed=seed)
 
         super().__init__(_uid=uuid.uuid4().hex)
         self._rubric = rubric.wire(reserved=self._own_keys, digits=self._rubric_digits)
@@ -196,6 +230,26 @@ class RaterWidget(anywidget.AnyWidget):
     def progress(self) -> Progress:
         """Done / skipped / total for this annotator."""
         return self._queue.progress()
+
+    @property
+    def queue(self) -> pl.DataFrame:
+        """What remains for this annotator, in serving order: pos, id, status (new or
+        skipped) and gold (a quality-control item)."""
+        frame = self._queue.frame(remaining=True)
+        return frame.with_columns(pl.col("id").cast(self._id_dtype))
+
+    def gold_accuracy(self, field: str | None = None, ci: float | None = 0.95) -> pl.DataFrame:
+        """Each annotator's accuracy on the gold items (``gold=`` column: the known answer
+        of ``field``, by default the rubric's first field), with Wilson intervals."""
+        from rater_widgets.stats import gold_accuracy
+
+        if self._gold_column is None:
+            raise ValueError("this rater has no gold items; pass gold='column of known answers'")
+        field = field or self.rubric.fields[0].name
+        known = self._frame.select(
+            pl.col(self._id_col).alias("id"), pl.col(self._gold_column).alias(field)
+        ).drop_nulls(field)
+        return gold_accuracy(self.annotations, known, field, ci=ci)
 
     @property
     def store(self) -> Store:
@@ -462,7 +516,10 @@ class RaterWidget(anywidget.AnyWidget):
 
     # ------------------------------------------------------------ study manifest
 
-    def _record_manifest(self, *, order: str, seed: int) -> None:
+    def _record_manifest(self, *, order: Any, seed: int) -> None:
+        """Record the study manifest on first use; ``order`` is the OrderSpec (typed Any so
+        subclasses that extend the manifest can pass it through untouched)."""
+        assert isinstance(order, OrderSpec)
         from rater_widgets import __version__
 
         manifest = self._store.get_manifest(self.study)
@@ -470,8 +527,14 @@ class RaterWidget(anywidget.AnyWidget):
             "rubric": self.rubric.to_dict(),
             "rubric_hash": self.rubric.rubric_hash,
             "widget": type(self).__name__,
-            "order": order,
+            "order": order.order if isinstance(order.order, str | tuple) else "callable",
             "seed": seed,
+            "stratify": order.stratify,
+            "limit": order.limit,
+            "filter": None if order.filter is None else str(order.filter),
+            "gold": order.gold,
+            "gold_rate": order.gold_rate if order.gold else None,
+            "assignment": None if order.assignment is None else order.assignment.frame.height,
             "package_version": __version__,
             "n_items": len(self._queue),
             "id_column": self._id_col,
@@ -551,4 +614,6 @@ def _default_store(store: str | Path | None) -> str:
 def check_kwargs(cls_name: str, kwargs: Mapping[str, Any], valid: Sequence[str]) -> None:
     """Reject unknown keyword arguments, naming the closest valid ones."""
     for key in kwargs:
+        if key in valid:
+            continue
         raise TypeError(f"{cls_name}() got an unknown argument {key!r}; {nearest(key, valid)}")

@@ -13,7 +13,7 @@ from rater_widgets.frames import to_polars
 from rater_widgets.redact import Redactor
 from rater_widgets.rubric import Rubric
 from rater_widgets.store import Store
-from rater_widgets.widgets._rater import RaterWidget, check_kwargs
+from rater_widgets.widgets._rater import QUEUE_ARGS, RaterWidget, check_kwargs
 
 __all__ = ["ItemRater"]
 
@@ -48,6 +48,13 @@ class ItemRater(RaterWidget):
     has answered, to avoid anchoring. ``w.annotations`` then has ``suggested_<field>``
     columns beside the human ones.
 
+    Queue (which items, in which order; see :func:`rater_widgets.ordering.plan_order`):
+    ``order`` ("as-is", "random", a column, ``(column, "desc")``, a callable),
+    ``seed``, ``stratify`` (a column: equal counts per slice, round-robin), ``limit``,
+    ``filter`` (a Polars expression), ``gold`` (a column of known answers: those rows are
+    quality-control items, interleaved at ``gold_rate``), ``overlap=k`` with
+    ``annotators=[...]`` (each item to k of them) or ``assignment=rw.Assignment(...)``.
+
     Personal data: ``redact=True`` masks e-mail addresses, phone numbers and card numbers
     in the kernel, before anything reaches the browser (or pick some: ``["email"]``, or
     pass a ``str -> str`` callable); answers record that the rater saw a redacted view.
@@ -78,7 +85,7 @@ class ItemRater(RaterWidget):
         redact: bool | str | Sequence[str] | Callable[[str], str] | None = None,
         **kwargs: Any,
     ) -> None:
-        check_kwargs("ItemRater", kwargs, _ARGS)
+        check_kwargs("ItemRater", kwargs, _ARGS + QUEUE_ARGS)
         frame = to_polars(data)  # once; the base class takes it as it is
         redactor = Redactor(redact)
         spec = ContentSpec(
@@ -92,5 +99,5 @@ class ItemRater(RaterWidget):
         super().__init__(
             frame, rubric, id=id, spec=spec, store=store, annotator=annotator, study=study,
             order=order, seed=seed, limit=limit, flags=flags, suggestions=suggestions,
-            blur_media=blur_media,
+            blur_media=blur_media, **kwargs,
         )  # fmt: skip
