@@ -433,3 +433,47 @@ def test_non_frames_and_too_many_distinct_values_are_clear_errors() -> None:
         stats.krippendorff_alpha(ann, "score", level="ordinal")
     with pytest.raises(ValueError, match=r"at most 200 categories"):
         stats.cohen_kappa(ann, "score", weights="linear")
+
+
+def test_pandas_categorical_annotators_and_values() -> None:
+    ann = long_frame(KRIPP_2011).with_columns(pl.col("v").cast(pl.String))
+    frame = ann.to_pandas()
+    # categories deliberately out of alphabetical order
+    frame["annotator"] = pd.Categorical(
+        frame["annotator"], categories=["coder3", "coder1", "coder0", "coder2"]
+    )
+    frame["v"] = frame["v"].astype("category")
+    pair = ("coder1", "coder3")
+    expected = stats.cohen_kappa(ann, "v", annotators=pair)
+    assert stats.cohen_kappa(frame, "v", annotators=pair) == pytest.approx(expected)
+    assert stats.krippendorff_alpha(frame, "v") == pytest.approx(0.7434, abs=1e-4)
+
+
+@pytest.mark.parametrize("n_options", [5, 80])  # 80 > 62: keys fall back to joined text
+def test_whole_set_agreement_matches_brute_force(n_options: int) -> None:
+    rng = np.random.default_rng(n_options)
+    options = [f"opt{i:02d}" for i in range(n_options)]
+    rows = []
+    for item in range(60):
+        base = set(rng.choice(options, 2, replace=False).tolist())
+        for who in ("a", "b", "c"):
+            answer = set(base)
+            if rng.random() < 0.4:
+                answer.add(str(rng.choice(options)))
+            # order and repeats in the stored list must not matter
+            listed = list(answer) + list(answer)[:1]
+            rng.shuffle(listed)
+            rows.append((item, who, None if rng.random() < 0.1 else listed))
+    ann = pl.DataFrame(
+        rows,
+        schema={"id": pl.Int64, "annotator": pl.String, "tags": pl.List(pl.String)},
+        orient="row",
+    )
+    per_item = []
+    for item in range(60):
+        sets = [frozenset(r[2]) for r in rows if r[0] == item and r[2] is not None]
+        pairs = [(x, y) for i, x in enumerate(sets) for j, y in enumerate(sets) if i != j]
+        if pairs:
+            per_item.append(sum(x == y for x, y in pairs) / len(pairs))
+    expected = sum(per_item) / len(per_item)
+    assert stats.percent_agreement(ann, "tags", per_option=False) == pytest.approx(expected)

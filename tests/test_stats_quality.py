@@ -248,6 +248,10 @@ def test_gold_accuracy_on_multi_choice_compares_sets() -> None:
     gold = pl.DataFrame({"id": [1, 2], "categories": [["y", "x"], []]})
     out = stats.gold_accuracy(ann, gold, "categories")
     assert dict(out.select("annotator", "correct").rows()) == {"a": 2, "b": 1}
+    # Enum answers against plain-text gold compare by label
+    as_enum = ann.with_columns(pl.col("categories").cast(pl.List(pl.Enum(["x", "y", "z"]))))
+    out = stats.gold_accuracy(as_enum, gold, "categories")
+    assert dict(out.select("annotator", "correct").rows()) == {"a": 2, "b": 1}
 
 
 def test_leave_one_out_agreement_matches_brute_force() -> None:

@@ -68,32 +68,80 @@ def list_options(df: pl.DataFrame, field: str) -> list[Any]:
     return sorted(seen.to_list())
 
 
-def set_key_expr(field: str) -> pl.Expr:
-    """One string per multi-choice answer set, so sets compare as wholes."""
-    return (
-        pl.col(field)
-        .list.eval(pl.element().cast(pl.String))
-        .list.unique()
-        .list.sort()
-        .list.join(_SET_SEP)
+def set_key(df: pl.DataFrame, field: str, universe: list[str] | None = None) -> pl.DataFrame:
+    """Replace a List column by one key per answer *set* (order and repeats ignored), so
+    multi-choice answers compare as wholes; a null list stays null.
+
+    Keys are Int64 bit masks over ``universe`` (all option texts; by default those in
+    the column). Give the same universe to columns that will be compared. Polars'
+    per-list sort and string join are far too slow on a million short lists; beyond 62
+    options a sorted, joined string is the (slower) key.
+    """
+    values = df.get_column(field)
+    long = (
+        pl.DataFrame({"_v": values})
+        .with_row_index("_row")
+        .explode("_v")
+        .drop_nulls("_v")
+        .select("_row", pl.col("_v").cast(pl.String))
     )
+    if universe is None:
+        universe = sorted(long.get_column("_v").unique().to_list())
+    if len(universe) > 62:
+        return _joined_set_key(df, field, long)
+    bits = pl.DataFrame({"_v": universe, "_bit": [1 << i for i in range(len(universe))]})
+    hits = long.join(bits, on="_v", how="left")
+    if hits.get_column("_bit").null_count():
+        raise ValueError(f"{field!r} has options outside the set being compared")
+    mask = np.zeros(df.height, dtype=np.int64)
+    np.bitwise_or.at(mask, hits.get_column("_row").to_numpy(), hits.get_column("_bit").to_numpy())
+    key = pl.Series(field, mask)
+    return df.with_columns(pl.when(values.is_not_null()).then(key).alias(field))
 
 
-def set_key(df: pl.DataFrame, field: str) -> pl.DataFrame:
-    """Replace a List column by its :func:`set_key_expr`."""
-    return df.with_columns(set_key_expr(field).alias(field))
+def list_universe(*columns: pl.Series) -> list[str]:
+    """Every option text in the given List columns, sorted (for :func:`set_key`)."""
+    seen: set[str] = set()
+    for column in columns:
+        seen.update(column.explode().drop_nulls().cast(pl.String).unique().to_list())
+    return sorted(seen)
 
 
-def code_ratings(df: pl.DataFrame, field: str) -> Coded:
-    """Code the non-null ratings of ``field``; raise on duplicate (id, annotator) rows."""
+def _joined_set_key(df: pl.DataFrame, field: str, long: pl.DataFrame) -> pl.DataFrame:
+    joined = (
+        long.unique()
+        .sort("_row", "_v")
+        .group_by("_row", maintain_order=True)
+        .agg(pl.col("_v").str.join(_SET_SEP))
+    )
+    rows = pl.DataFrame({"_row": np.arange(df.height, dtype=np.uint32)})
+    key = rows.join(joined, on="_row", how="left").sort("_row").get_column("_v")
+    values = df.get_column(field)
+    return df.with_columns(pl.when(values.is_not_null()).then(key.fill_null("")).alias(field))
+
+
+def code_ratings(df: pl.DataFrame, field: str, *, list_as_sets: bool = True) -> Coded:
+    """Code the non-null ratings of ``field``; raise on duplicate (id, annotator) rows.
+
+    A List column is coded as whole answer sets, or (``list_as_sets=False``, for callers
+    that only need the item and annotator codes) by a cheap placeholder.
+    """
     dtype = df.schema[field]
     col = pl.col(field)
     if isinstance(dtype, pl.List | pl.Array):
-        df = set_key(df, field)
+        if list_as_sets:  # answer sets are unordered categories
+            df = set_key(df, field).with_columns(pl.col(field).cast(pl.String))
+        else:
+            df = df.with_columns(pl.col(field).list.len().cast(pl.String))
         dtype = pl.String()
     if dtype.is_float():
         col = col.fill_nan(None)
-    sub = df.select("id", "annotator", col).drop_nulls(field)
+    # Categorical keys (pandas "category") rank by their physical order; use the text.
+    keys = [
+        pl.col(k).cast(pl.String) if isinstance(df.schema[k], pl.Categorical | pl.Enum) else k
+        for k in ("id", "annotator")
+    ]
+    sub = df.select(*keys, col).drop_nulls(field)
     for key in ("id", "annotator"):
         nulls = sub.get_column(key).null_count()
         if nulls:
@@ -116,7 +164,7 @@ def code_ratings(df: pl.DataFrame, field: str) -> Coded:
         kind = "string"
         sub = sub.with_columns(col.cast(pl.String))
         categories = sub.get_column(field).unique().sort().to_list()
-        code_expr = col.rank("dense") - 1
+        code_expr = _dense_codes(sub.get_column(field))
     else:
         raise TypeError(
             f"column {field!r} has dtype {dtype}; agreement needs a Choice (Enum or String), "
@@ -124,8 +172,8 @@ def code_ratings(df: pl.DataFrame, field: str) -> Coded:
         )
 
     coded = sub.select(
-        (pl.col("id").rank("dense") - 1).cast(pl.Int64).alias("item"),
-        (pl.col("annotator").rank("dense") - 1).cast(pl.Int64).alias("rater"),
+        _dense_codes(sub.get_column("id")).cast(pl.Int64).alias("item"),
+        _dense_codes(sub.get_column("annotator")).cast(pl.Int64).alias("rater"),
         code_expr.cast(pl.Int64).alias("code"),
     )
     annotators = sub.get_column("annotator").unique().sort().to_list()
@@ -146,6 +194,18 @@ def code_ratings(df: pl.DataFrame, field: str) -> Coded:
         kind=kind,
         annotators=annotators,
     )
+
+
+def _dense_codes(values: pl.Series) -> pl.Expr:
+    """0..n-1 in sorted order of the distinct values, as an expression on that column.
+
+    Strings go through an Enum of their sorted uniques: ranking a million strings is
+    twenty times slower.
+    """
+    col = pl.col(values.name)
+    if values.dtype == pl.String:
+        return col.cast(pl.Enum(values.unique().drop_nulls().sort())).to_physical()
+    return col.rank("dense") - 1
 
 
 def _check_duplicates(sub: pl.DataFrame, item: IntArray, rater: IntArray, n_raters: int) -> None:

@@ -384,7 +384,8 @@ def _run(
     listy = is_list(df, field)
     if per_option is None:
         per_option = listy
-    coded = code_ratings(df, field)  # a List column is coded as whole answer sets
+    # A List column is coded as whole answer sets unless each option is asked apart.
+    coded = code_ratings(df, field, list_as_sets=not (listy and per_option))
     if not per_option:
         result = compute(coded)
         return result if ci is not None else float(result)

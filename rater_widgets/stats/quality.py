@@ -23,7 +23,7 @@ from ._common import (
     to_polars,
     wilson,
 )
-from ._encode import is_list, load, set_key, set_key_expr
+from ._encode import is_list, list_universe, load, set_key
 
 _DURATION = "duration_ms"
 _TIME = "updated_at"
@@ -186,11 +186,13 @@ def annotator_stats(
     require_columns(df, extra)
     dur = duration if duration is not None and duration in df.columns else None
     when = time if time is not None and time in df.columns else None
+    if is_list(df, field):
+        df = set_key(df, field)
     df = df.filter(pl.col(field).is_not_null())
     keyed = df.select(
         "id",
         "annotator",
-        _key(df, field).alias("_key"),
+        pl.col(field).cast(pl.String).alias("_key"),
         (pl.col(when) if when else pl.int_range(pl.len())).alias("_t"),
         (pl.col(dur).cast(pl.Float64) if dur else pl.lit(None, pl.Float64)).alias("_d"),
     )
@@ -254,8 +256,7 @@ def gold_accuracy(ann: Any, gold: Any, field: str, *, ci: float | None = 0.95) -
         if known.get_column("id").is_duplicated().any():
             raise ValueError("gold has duplicate ids; give one known answer per item")
         pairs = df.select("id", "annotator", field).join(known, on="id", how="inner")
-    pairs = pairs.drop_nulls([field, "_gold"])
-    answer, truth = _comparable(pairs, field, "_gold")
+    pairs, answer, truth = _comparable(pairs.drop_nulls([field, "_gold"]), field, "_gold")
     table = (
         pairs.group_by("annotator")
         .agg(
@@ -272,11 +273,6 @@ def gold_accuracy(ann: Any, gold: Any, field: str, *, ci: float | None = 0.95) -
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def _key(df: pl.DataFrame, field: str) -> pl.Expr:
-    """An expression whose equality is answer equality (sets for multi-choice)."""
-    return set_key_expr(field) if is_list(df, field) else pl.col(field).cast(pl.String)
 
 
 def _leave_one_out(keyed: pl.DataFrame) -> pl.DataFrame:
@@ -307,19 +303,26 @@ def _leave_one_out(keyed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _comparable(df: pl.DataFrame, left: str, right: str) -> tuple[pl.Expr, pl.Expr]:
+def _comparable(df: pl.DataFrame, left: str, right: str) -> tuple[pl.DataFrame, pl.Expr, pl.Expr]:
+    """The frame (with set keys for list columns) and two expressions whose equality is
+    answer equality: numbers numerically, everything else as text."""
     lt, rt = df.schema[left], df.schema[right]
     if lt.is_numeric() and rt.is_numeric():
-        return pl.col(left).cast(pl.Float64), pl.col(right).cast(pl.Float64)
-    return _key(df, left), _key(df, right)
+        return df, pl.col(left).cast(pl.Float64), pl.col(right).cast(pl.Float64)
+    lists = [c for c in (left, right) if is_list(df, c)]
+    universe = list_universe(*(df.get_column(c) for c in lists))
+    for column in lists:
+        df = set_key(df, column, universe)
+    return df, pl.col(left).cast(pl.String), pl.col(right).cast(pl.String)
 
 
 def _set_majority(df: pl.DataFrame, field: str) -> pl.DataFrame:
     n = df.group_by("id").agg(pl.len().cast(pl.Int64).alias("n"))
     chosen = (
-        df.select("id", "annotator", pl.col(field).list.unique())
+        df.select("id", "annotator", field)
         .explode(field)
         .drop_nulls(field)
+        .unique()
         .group_by("id", field)
         .agg(pl.len().alias("_votes"))
         .join(n, on="id")
@@ -331,8 +334,9 @@ def _set_majority(df: pl.DataFrame, field: str) -> pl.DataFrame:
     result = n.join(chosen, on="id", how="left").with_columns(
         pl.col(field).fill_null(pl.lit([], dtype=df.schema[field]))
     )
-    keys = set_key(df.select("id", field), field).rename({field: "_mine"})
-    mine = set_key(result.select("id", field), field).rename({field: "_cons"})
+    universe = list_universe(df.get_column(field))
+    keys = set_key(df.select("id", field), field, universe).rename({field: "_mine"})
+    mine = set_key(result.select("id", field), field, universe).rename({field: "_cons"})
     support = (
         keys.join(mine, on="id")
         .group_by("id")
