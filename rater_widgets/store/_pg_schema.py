@@ -1,4 +1,5 @@
-"""The Postgres tables, their row-level security, and the two group roles.
+"""SQL of the Postgres backend: tables, row-level security, the two group roles, the
+queries, and what its errors mean to a rater or a lead.
 
 Everything lives in the ``rater_widgets`` schema so a store can share a database with
 other applications. ``docs/STORE.md`` prints the same statements for a lead who sets
@@ -6,6 +7,12 @@ a database up by hand.
 """
 
 from __future__ import annotations
+
+import psycopg
+from psycopg import errors as pgerrors
+
+from rater_widgets.store._common import COLUMNS, INSERT_COLUMNS
+from rater_widgets.store.base import StoreError
 
 SCHEMA = "rater_widgets"
 LEAD_ROLE = "rater_lead"
@@ -107,3 +114,57 @@ OWNERSHIP = (
     f"ALTER TABLE {SCHEMA}.audit OWNER TO {LEAD_ROLE}",
     f"ALTER FUNCTION {SCHEMA}.is_lead() OWNER TO {LEAD_ROLE}",
 )
+
+# ---------------------------------------------------------------- queries
+
+T = f"{SCHEMA}.annotations"
+US = "(extract(epoch FROM {0}) * 1000000)::bigint"  # timestamptz -> epoch microseconds
+COLS = ", ".join(US.format(c) if c == "created_at" else c for c in COLUMNS)
+LATEST = (
+    f"SELECT {COLS} FROM (SELECT DISTINCT ON (item_id, annotator, role) * FROM {T} "
+    "WHERE study = %s ORDER BY item_id, annotator, role, row_id DESC) AS l ORDER BY row_id"
+)
+SINCE_TX = f"SELECT {COLS} FROM {T} WHERE study = %s AND txid >= %s::xid8 ORDER BY row_id"
+INSERT = (
+    f"INSERT INTO {T} ({', '.join(INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(INSERT_COLUMNS))}) "
+    "ON CONFLICT (study, session, seq) DO NOTHING RETURNING row_id"
+)
+XMIN = f"SELECT pg_snapshot_xmin(pg_current_snapshot())::text, count(*) FROM {SCHEMA}.audit"
+
+
+def translate(exc: psycopg.Error, *, url: str, action: str, role: str) -> StoreError:
+    """A StoreError that says what went wrong with ``action`` on the store at ``url``."""
+    lost = "nothing was saved" if action not in ("open", "read") else "nothing was changed"
+    msg = first_line(exc)
+    if isinstance(exc, pgerrors.InsufficientPrivilege):
+        if "row-level security" in msg:
+            return StoreError(
+                f"cannot {action} store {url}: database role "
+                f"{role!r} may only write answers under its own "
+                f"annotator name (only members of {LEAD_ROLE} may write for others), "
+                f"so {lost}; connect as that annotator or ask a lead for {LEAD_ROLE}"
+            )
+        return StoreError(
+            f"cannot {action} store {url}: {msg}, so {lost}; a lead must grant "
+            f"{ANNOTATOR_ROLE} (or {LEAD_ROLE}) to this role, see docs/STORE.md"
+        )
+    if isinstance(exc, pgerrors.ReadOnlySqlTransaction):
+        return StoreError(
+            f"cannot {action} store {url}: the server is read-only ({msg}), so {lost}"
+        )
+    if isinstance(exc, pgerrors.DiskFull):
+        return StoreError(
+            f"cannot {action} store {url}: the server's disk is full ({msg}), so {lost}"
+        )
+    if isinstance(exc, psycopg.OperationalError):
+        return StoreError(
+            f"cannot {action} store {url}: lost the connection ({msg}), so {lost}; "
+            "the next call reconnects"
+        )
+    return StoreError(f"cannot {action} store {url}: {msg} ({type(exc).__name__})")
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error message (psycopg adds context lines)."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

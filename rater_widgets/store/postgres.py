@@ -19,13 +19,10 @@ from typing import Any, ClassVar, TypeVar
 
 import polars as pl
 import psycopg
-from psycopg import errors as pgerrors
 
 from rater_widgets.store import _pg_schema as ddl
 from rater_widgets.store._cache import Delta, LatestCache
 from rater_widgets.store._common import (
-    COLUMNS,
-    INSERT_COLUMNS,
     EncodedRow,
     audit_frame,
     check_item_ids,
@@ -45,20 +42,6 @@ from rater_widgets.store.base import (
 )
 
 _R = TypeVar("_R")
-_T = f"{ddl.SCHEMA}.annotations"
-_US = "(extract(epoch FROM {0}) * 1000000)::bigint"  # timestamptz -> epoch microseconds
-_COLS = ", ".join(_US.format(c) if c == "created_at" else c for c in COLUMNS)
-_LATEST = (
-    f"SELECT {_COLS} FROM (SELECT DISTINCT ON (item_id, annotator, role) * FROM {_T} "
-    "WHERE study = %s ORDER BY item_id, annotator, role, row_id DESC) AS l ORDER BY row_id"
-)
-_SINCE_TX = f"SELECT {_COLS} FROM {_T} WHERE study = %s AND txid >= %s::xid8 ORDER BY row_id"
-_INSERT = (
-    f"INSERT INTO {_T} ({', '.join(INSERT_COLUMNS)}) "
-    f"VALUES ({', '.join(['%s'] * len(INSERT_COLUMNS))}) "
-    "ON CONFLICT (study, session, seq) DO NOTHING RETURNING row_id"
-)
-_XMIN = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text, count(*) FROM {}.audit"
 
 
 class PostgresStore(Store):
@@ -102,7 +85,7 @@ class PostgresStore(Store):
                 application_name="rater_widgets",
             )
         except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to store {self.url}: {_first_line(exc)}") from exc
+            raise StoreError(f"cannot connect to store {self.url}: {ddl.first_line(exc)}") from exc
         conn.execute("SET synchronous_commit TO on")  # durable acks whatever the server default
         conn.add_notice_handler(lambda d: self._notices.append(d.message_primary or ""))
         return conn
@@ -132,7 +115,7 @@ class PostgresStore(Store):
                 writable = conn.execute(
                     "SELECT has_table_privilege(%s, 'INSERT') "
                     "AND current_setting('transaction_read_only') = 'off'",
-                    (_T,),
+                    (ddl.T,),
                 ).fetchone()
         except psycopg.Error as exc:
             raise self._error(exc, "open") from exc
@@ -242,34 +225,7 @@ class PostgresStore(Store):
             raise StoreError(f"store {self.url} is closed")
 
     def _error(self, exc: psycopg.Error, action: str) -> StoreError:
-        lost = "nothing was saved" if action not in ("open", "read") else "nothing was changed"
-        msg = _first_line(exc)
-        if isinstance(exc, pgerrors.InsufficientPrivilege):
-            if "row-level security" in msg:
-                return StoreError(
-                    f"cannot {action} store {self.url}: database role "
-                    f"{getattr(self, '_role', '?')!r} may only write answers under its own "
-                    f"annotator name (only members of {ddl.LEAD_ROLE} may write for others), "
-                    f"so {lost}; connect as that annotator or ask a lead for {ddl.LEAD_ROLE}"
-                )
-            return StoreError(
-                f"cannot {action} store {self.url}: {msg}, so {lost}; a lead must grant "
-                f"{ddl.ANNOTATOR_ROLE} (or {ddl.LEAD_ROLE}) to this role, see docs/STORE.md"
-            )
-        if isinstance(exc, pgerrors.ReadOnlySqlTransaction):
-            return StoreError(
-                f"cannot {action} store {self.url}: the server is read-only ({msg}), so {lost}"
-            )
-        if isinstance(exc, pgerrors.DiskFull):
-            return StoreError(
-                f"cannot {action} store {self.url}: the server's disk is full ({msg}), so {lost}"
-            )
-        if isinstance(exc, psycopg.OperationalError):
-            return StoreError(
-                f"cannot {action} store {self.url}: lost the connection ({msg}), so {lost}; "
-                "the next call reconnects"
-            )
-        return StoreError(f"cannot {action} store {self.url}: {msg} ({type(exc).__name__})")
+        return ddl.translate(exc, url=self.url, action=action, role=getattr(self, "_role", "?"))
 
     # ------------------------------------------------------------------ writes
 
@@ -294,10 +250,11 @@ class PostgresStore(Store):
         out: list[Appended] = []
         with self._tx("save to") as conn:
             for params in encoded:
-                got = conn.execute(_INSERT, params).fetchone()
+                got = conn.execute(ddl.INSERT, params).fetchone()
                 if got is None:  # the same (study, session, seq) is already stored
                     got = conn.execute(
-                        f"SELECT row_id FROM {_T} WHERE study = %s AND session = %s AND seq = %s",
+                        f"SELECT row_id FROM {ddl.T} "
+                        "WHERE study = %s AND session = %s AND seq = %s",
                         (params[0], params[8], params[7]),
                     ).fetchone()
                     assert got is not None
@@ -336,7 +293,7 @@ class PostgresStore(Store):
         """
         ids = check_item_ids(item_ids, reason)
         who = self._role if actor in (None, self._role) else f"{actor} via {self._role}"
-        sql = f"DELETE FROM {_T} WHERE item_id = ANY(%s)"
+        sql = f"DELETE FROM {ddl.T} WHERE item_id = ANY(%s)"
         params: list[Any] = [ids]
         if study is not None:
             sql += " AND study = %s"
@@ -346,7 +303,7 @@ class PostgresStore(Store):
             owner = conn.execute(
                 "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class "
                 "WHERE oid = %s::regclass",
-                (_T,),
+                (ddl.T,),
             ).fetchone()
             if not ((lead and lead[0]) or (owner and owner[0])):
                 raise StoreError(
@@ -371,19 +328,19 @@ class PostgresStore(Store):
                 # waits for running reads and writes, but not forever for an idle session
                 self._conn.execute("SET lock_timeout = '30s'")
                 try:
-                    self._conn.execute(f"VACUUM FULL {_T}")
+                    self._conn.execute(f"VACUUM FULL {ddl.T}")
                 finally:
                     self._conn.execute("RESET lock_timeout")
             except psycopg.Error as exc:
                 raise StoreError(
                     f"purged rows of {self.url} are deleted, but VACUUM failed "
-                    f"({_first_line(exc)}); call purge again with the same ids to finish"
+                    f"({ddl.first_line(exc)}); call purge again with the same ids to finish"
                 ) from exc
             skipped = [n for n in self._notices if "skipping" in n]
         if skipped:
             raise StoreError(
                 f"purged rows of {self.url} are deleted, but VACUUM was skipped "
-                f"({skipped[0]}); a lead owning the table must run VACUUM FULL {_T}"
+                f"({skipped[0]}); a lead owning the table must run VACUUM FULL {ddl.T}"
             )
 
     # ------------------------------------------------------------------ reads
@@ -413,14 +370,16 @@ class PostgresStore(Store):
             try:
                 with self._conn.transaction(), self._conn.cursor(binary=True) as cur:
                     cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    got = cur.execute(_XMIN.format(ddl.SCHEMA)).fetchone()
+                    got = cur.execute(ddl.XMIN).fetchone()
                     assert got is not None
                     xmin, now_purges = str(got[0]), int(got[1])
                     full = cursor is None or purges != now_purges
                     if full:
-                        frame = self._frame(cur, _LATEST, [study])
+                        frame = self._frame(cur, ddl.LATEST, [study])
                     else:
-                        frame = frame_from_rows(cur.execute(_SINCE_TX, (study, cursor)).fetchall())
+                        frame = frame_from_rows(
+                            cur.execute(ddl.SINCE_TX, (study, cursor)).fetchall()
+                        )
             except psycopg.Error as exc:
                 raise self._error(exc, "read") from exc
         return Delta(frame, xmin, now_purges, full)
@@ -463,7 +422,7 @@ class PostgresStore(Store):
         if since_row_id is not None:
             where += " AND row_id > %s"
             params.append(since_row_id)
-        query = f"SELECT {_COLS} FROM {_T} WHERE {where} ORDER BY row_id"
+        query = f"SELECT {ddl.COLS} FROM {ddl.T} WHERE {where} ORDER BY row_id"
 
         def once() -> pl.DataFrame:
             with self._tx("read") as conn, conn.cursor() as cur:
@@ -474,8 +433,8 @@ class PostgresStore(Store):
     def last_row_id(self, study: str | None = None) -> int:
         """The highest row id (0 when empty)."""
         if study is None:
-            return int(self._read(f"SELECT coalesce(max(row_id), 0) FROM {_T}")[0][0])
-        sql = f"SELECT coalesce(max(row_id), 0) FROM {_T} WHERE study = %s"
+            return int(self._read(f"SELECT coalesce(max(row_id), 0) FROM {ddl.T}")[0][0])
+        sql = f"SELECT coalesce(max(row_id), 0) FROM {ddl.T} WHERE study = %s"
         return int(self._read(sql, (study,))[0][0])
 
     def change_token(self, study: str | None = None) -> tuple[int, int]:
@@ -486,7 +445,7 @@ class PostgresStore(Store):
     def studies(self) -> list[str]:
         """The study names that have rows or a manifest, sorted."""
         rows = self._read(
-            f"SELECT DISTINCT study FROM {_T} UNION SELECT study FROM {ddl.SCHEMA}.manifest"
+            f"SELECT DISTINCT study FROM {ddl.T} UNION SELECT study FROM {ddl.SCHEMA}.manifest"
         )
         return sorted(r[0] for r in rows)
 
@@ -498,7 +457,7 @@ class PostgresStore(Store):
     def audit_log(self) -> pl.DataFrame:
         """The purge audit rows, oldest first."""
         rows = self._read(
-            f"SELECT {_US.format('at')}, actor, action, study, n_items, n_rows, reason "
+            f"SELECT {ddl.US.format('at')}, actor, action, study, n_items, n_rows, reason "
             f"FROM {ddl.SCHEMA}.audit ORDER BY audit_id"
         )
         return audit_frame(rows)
@@ -513,7 +472,3 @@ class PostgresStore(Store):
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.url!r})"
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

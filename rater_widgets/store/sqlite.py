@@ -23,11 +23,9 @@ from typing import Any, ClassVar
 
 import polars as pl
 
+from rater_widgets.store import _sqlite_sql as sql
 from rater_widgets.store._cache import Delta, LatestCache
 from rater_widgets.store._common import (
-    COLUMNS,
-    IDENTIFIER_COLUMNS,
-    INSERT_COLUMNS,
     audit_frame,
     check_item_ids,
     encode_row,
@@ -45,63 +43,6 @@ from rater_widgets.store.base import (
     StoreError,
 )
 
-#: Stamped into the file header (``PRAGMA application_id``): "RWST".
-APPLICATION_ID = 0x52575354
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-_SCHEMA = (
-    "CREATE TABLE schema_version (version INTEGER NOT NULL, updated_at INTEGER NOT NULL)",
-    """CREATE TABLE annotations (
-        row_id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, even after a purge
-        study TEXT NOT NULL,
-        item_id TEXT NOT NULL,
-        annotator TEXT NOT NULL,
-        role TEXT NOT NULL DEFAULT 'annotator',
-        kind TEXT NOT NULL CHECK (kind IN ('answer', 'skip', 'retract')),
-        answer TEXT CHECK (answer IS NULL OR json_valid(answer)),
-        rubric_hash TEXT,
-        seq INTEGER,
-        session TEXT,
-        created_at INTEGER NOT NULL,  -- microseconds since 1970-01-01 UTC
-        duration_ms INTEGER,
-        client TEXT CHECK (client IS NULL OR json_valid(client)),
-        meta TEXT CHECK (meta IS NULL OR json_valid(meta))
-    )""",
-    # NULLs are distinct in a unique index: rows without a session are never merged
-    "CREATE UNIQUE INDEX annotations_resend ON annotations (study, session, seq)",
-    # covers latest(): one ordered pass groups by (item, annotator, role) and finds max
-    "CREATE INDEX annotations_latest ON annotations (study, item_id, annotator, role, row_id)",
-    "CREATE INDEX annotations_study_row ON annotations (study, row_id)",
-    """CREATE TABLE manifest (
-        study TEXT PRIMARY KEY, manifest TEXT NOT NULL CHECK (json_valid(manifest)),
-        updated_at INTEGER NOT NULL)""",
-    """CREATE TABLE audit (
-        audit_id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,
-        actor TEXT NOT NULL, action TEXT NOT NULL, study TEXT,
-        n_items INTEGER NOT NULL, n_rows INTEGER NOT NULL, reason TEXT NOT NULL)""",
-)
-
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM annotations"
-_INSERT = (
-    f"INSERT INTO annotations ({', '.join(INSERT_COLUMNS)}, created_at) "
-    f"VALUES ({', '.join('?' * (len(INSERT_COLUMNS) + 1))}) "
-    "ON CONFLICT DO NOTHING RETURNING row_id"
-)
-_LATEST = (
-    "row_id IN (SELECT max(row_id) FROM annotations WHERE study = ? "
-    "GROUP BY item_id, annotator, role)"
-)
-
-
-def _packed(column: str) -> str:
-    if column in IDENTIFIER_COLUMNS:
-        return f"coalesce(replace({column}, char(13), char(28)), char(29))"
-    return f"coalesce({column}, char(29))"
-
-
-#: One text value per row that frame_from_text(packed=True) parses (plain || is the
-#: cheapest way to build it in SQLite; format() and group_concat() measured slower).
-_PACKED = " || char(31) || ".join(_packed(c) for c in COLUMNS)
 _PRAGMA_NAME = re.compile(r"^[a-z_]+$")
 
 
@@ -205,10 +146,10 @@ class SQLiteStore(Store):
             return
         try:
             with path.open("rb") as fh:
-                head = fh.read(len(_SQLITE_MAGIC))
+                head = fh.read(len(sql.SQLITE_MAGIC))
         except OSError as exc:
             raise StoreError(f"cannot read store {path}: {exc.strerror}") from exc
-        if head and head != _SQLITE_MAGIC:
+        if head and head != sql.SQLITE_MAGIC:
             raise StoreError(
                 f"{path} is not a rater_widgets store: it is not a SQLite database "
                 f"(it starts with {head[:8]!r}); give a new file name or an existing store"
@@ -235,12 +176,12 @@ class SQLiteStore(Store):
         with self._write("open") as conn:
             version = self._inspect()
             if version is None:
-                for statement in _SCHEMA:
+                for statement in sql.SCHEMA:
                     conn.execute(statement)
                 conn.execute(
                     "INSERT INTO schema_version VALUES (?, ?)", (self.schema_version, now_us())
                 )
-                conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                conn.execute(f"PRAGMA application_id={sql.APPLICATION_ID}")
             else:
                 self._check_version(version, migrate=True)
 
@@ -255,9 +196,9 @@ class SQLiteStore(Store):
                 )
             )
             app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
-            if not tables and app_id in (0, APPLICATION_ID):
+            if not tables and app_id in (0, sql.APPLICATION_ID):
                 return None
-            if app_id != APPLICATION_ID or "schema_version" not in tables:
+            if app_id != sql.APPLICATION_ID or "schema_version" not in tables:
                 raise StoreError(
                     f"{self.url} is a SQLite database but not a rater_widgets store "
                     f"(tables: {', '.join(tables) or 'none'}; application id {app_id:#x}); "
@@ -339,36 +280,7 @@ class SQLiteStore(Store):
             raise StoreError(f"store {self.url} is closed")
 
     def _error(self, exc: sqlite3.Error, action: str) -> StoreError:
-        name = getattr(exc, "sqlite_errorname", "") or ""
-        lost = "nothing was saved" if action not in ("open", "read") else "nothing was changed"
-        if name.startswith("SQLITE_READONLY") or "readonly" in str(exc):
-            why = (
-                "its folder is read-only"
-                if name == "SQLITE_READONLY_DIRECTORY"
-                else "it is read-only"
-            )
-            return StoreError(
-                f"cannot {action} store {self.url}: {why} ({exc}), so {lost}; make the "
-                "file and its folder writable (the -wal and -shm files beside it too)"
-            )
-        if name == "SQLITE_FULL" or "full" in str(exc):
-            return StoreError(
-                f"cannot {action} store {self.url}: the disk is full or the store reached "
-                f"its size limit ({exc}), so {lost}; free some space and try again"
-            )
-        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-            return StoreError(
-                f"cannot {action} store {self.url}: another process kept it locked for more "
-                f"than {self.timeout:g} s ({exc}), so {lost}; try again"
-            )
-        if name == "SQLITE_NOTADB" or "not a database" in str(exc):
-            return StoreError(f"{self.url} is not a rater_widgets store: {exc}")
-        if name.startswith("SQLITE_IOERR"):
-            return StoreError(
-                f"cannot {action} store {self.url}: I/O error ({name}: {exc}), so {lost}; "
-                "the disk may be full, failing or unmounted"
-            )
-        return StoreError(f"cannot {action} store {self.url}: {exc} ({name or 'sqlite error'})")
+        return sql.translate(exc, url=self.url, action=action, timeout=self.timeout)
 
     # ------------------------------------------------------------------ writes
 
@@ -382,7 +294,7 @@ class SQLiteStore(Store):
         out: list[Appended] = []
         with self._write("save to") as conn:
             for params in encoded:
-                got = conn.execute(_INSERT, (*params, now_us())).fetchone()
+                got = conn.execute(sql.INSERT, (*params, now_us())).fetchone()
                 if got is not None:
                     out.append(Appended(int(got[0]), True))
                     continue
@@ -479,7 +391,7 @@ class SQLiteStore(Store):
                     now_purges = int(conn.execute("SELECT count(*) FROM audit").fetchone()[0])
                     full = cursor is None or purges != now_purges
                     if full:
-                        frame = self._frame(_LATEST, [study])
+                        frame = self._frame(sql.LATEST, [study])
                     else:
                         frame = self._frame("study = ? AND row_id > ?", [study, cursor])
                 finally:
@@ -496,15 +408,15 @@ class SQLiteStore(Store):
         conn = self._conn
         conn.text_factory = bytes  # the packed rows go to Polars as they are
         try:
-            sql = f"SELECT {_PACKED} FROM annotations WHERE {where} ORDER BY row_id"
-            packed = [r[0] for r in conn.execute(sql, params)]
+            query = f"SELECT {sql.PACKED} FROM annotations WHERE {where} ORDER BY row_id"
+            packed = [r[0] for r in conn.execute(query, params)]
         finally:
             conn.text_factory = str
         with contextlib.suppress(pl.exceptions.PolarsError):
             frame = frame_from_text(b"\x1e".join(packed), packed=True)
             if frame.height == len(packed):
                 return frame
-        rows = conn.execute(f"{_SELECT} WHERE {where} ORDER BY row_id", params).fetchall()
+        rows = conn.execute(f"{sql.SELECT} WHERE {where} ORDER BY row_id", params).fetchall()
         return frame_from_rows(rows)
 
     def history(
