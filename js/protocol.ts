@@ -70,7 +70,11 @@ export interface RubricSpec {
 }
 
 export interface Span { start: number; end: number; label: string; text?: string; }
-export type AnswerValue = string | string[] | number | boolean | Span[] | null;
+/** A field's value; widgets own richer ones (per-criterion maps, rank lists, step lists). */
+export type AnswerValue =
+  | string | number | boolean | null | Span[]
+  | Array<string | number | boolean | null>
+  | { [key: string]: AnswerValue };
 export type Answer = Record<string, AnswerValue>;
 
 // ---------------------------------------------------------------- items (custom messages only)

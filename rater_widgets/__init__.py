@@ -8,7 +8,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from rater_widgets import datasets, export, traces
+from rater_widgets import datasets, export, stats, traces
 from rater_widgets.fields import Choice, Flag, MultiChoice, Number, Option, Scale, Text
 from rater_widgets.rubric import Rubric, RubricError
 from rater_widgets.store import StoreError, open_store
@@ -38,5 +38,6 @@ __all__ = [
     "datasets",
     "export",
     "open_store",
+    "stats",
     "traces",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import html
+import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,7 @@ import polars as pl
 import traitlets
 
 from rater_widgets import protocol as proto
+from rater_widgets.adjudicate import ROLES, decision_fields, disagreements, review_items
 from rater_widgets.content import ContentSpec, check_columns
 from rater_widgets.fields import RubricError, nearest
 from rater_widgets.flags import ItemFlags, Suggestions
@@ -35,7 +37,10 @@ __all__ = ["QUEUE_ARGS", "STATIC", "RaterWidget"]
 log = logging.getLogger("rater_widgets")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 #: Queue keywords every rater takes and hands to the base class as they are.
-QUEUE_ARGS = ("stratify", "filter", "gold", "gold_rate", "overlap", "annotators", "assignment")
+QUEUE_ARGS = (
+    "stratify", "filter", "gold", "gold_rate", "overlap", "annotators", "assignment", "mode",
+    "disagree_on",
+)  # fmt: skip
 #: Longest time one item may count (a rater who left the tab open overnight).
 MAX_DURATION_MS = 6 * 60 * 60 * 1000
 
@@ -90,6 +95,8 @@ class RaterWidget(anywidget.AnyWidget):
         overlap: int | None = None,
         annotators: Sequence[str] | None = None,
         assignment: Assignment | None = None,
+        mode: str = "label",
+        disagree_on: Sequence[str] | None = None,
     ) -> None:
         _check_bundle()
         if not isinstance(rubric, Rubric):
@@ -132,19 +139,37 @@ class RaterWidget(anywidget.AnyWidget):
                 f"{nearest(self.annotator, assignment.annotators)}"
             )
         self.assignment = assignment
+        if mode not in ROLES:
+            raise ValueError(f"mode={mode!r}: {nearest(mode, list(ROLES))}")
+        self.mode = mode
+        self._role = ROLES[mode]
+        self._disagree_on = decision_fields(rubric) if disagree_on is None else list(disagree_on)
+        for name in self._disagree_on:
+            rubric[name]  # an unknown field raises, naming the nearest
+        if mode != "label":
+            focus = self._focus_items(mode).implode()
+            in_focus = pl.col(id).cast(pl.String).is_in(focus)
+            filter = in_focus if filter is None else filter & in_focus
         order_spec = OrderSpec(
             order=order, seed=seed, stratify=stratify, limit=limit, filter=filter, gold=gold,
             gold_rate=gold_rate, assignment=assignment, annotator=self.annotator,
         )  # fmt: skip
         plan = plan_order(frame, order_spec, ids=str_ids)
         if plan.rows.size == 0:
+            if mode != "label":
+                raise ValueError(
+                    f"nothing to {mode}: no item in study {study!r} has "
+                    + ("disagreeing answers" if mode == "adjudicate" else "skips or flags")
+                )
             raise ValueError("no items left to serve after filter=/assignment=; check them")
         self._gold_column = gold
         if gold is not None:
             needed.append(gold)
             self._frame = frame.select(list(dict.fromkeys(needed)))
         self._queue = Queue(str_ids, plan=plan)
-        self._queue.load_status(self._store.latest(study, annotator=self.annotator))
+        self._queue.load_status(
+            self._store.latest(study, annotator=self.annotator, role=self._role)
+        )
         self._cursor = self._queue.first_open()
         self._cache: tuple[int, pl.DataFrame] | None = None
         self._record_manifest(order=order_spec, seed=seed)
@@ -230,6 +255,45 @@ class RaterWidget(anywidget.AnyWidget):
     def progress(self) -> Progress:
         """Done / skipped / total for this annotator."""
         return self._queue.progress()
+
+    @property
+    def disagreements(self) -> pl.DataFrame:
+        """Items where annotators differ on a decision field (``disagree_on=``, default:
+        every field but free text and numbers): id, n_annotators, the fields that differ,
+        and the distinct values given per field."""
+        frame = disagreements(self.annotations, self._disagree_on)
+        return frame.with_columns(pl.col("id").cast(self._id_dtype))
+
+    @property
+    def adjudications(self) -> pl.DataFrame:
+        """The final answers given in ``mode="adjudicate"`` (role "adjudicator")."""
+        latest = self._store.latest(self.study, role="adjudicator")
+        return typed_annotations(
+            latest, self.rubric, extra=self._own_answer_keys(), id_dtype=self._id_dtype
+        )
+
+    def _focus_items(self, mode: str) -> pl.Series:
+        latest = self._store.latest(self.study, role="annotator")
+        if mode == "adjudicate":
+            typed = typed_annotations(latest, self.rubric, extra=self._own_answer_keys())
+            return disagreements(typed, self._disagree_on).get_column("id")
+        typed_all = typed_history(latest, self.rubric, extra=self._own_answer_keys())
+        return review_items(typed_all, self.rubric)
+
+    def _others(self, item_id: str) -> list[dict[str, Any]]:
+        """Every annotator's latest answer to an item (adjudication and review)."""
+        rows = self._store.history(self.study, item_ids=[item_id])
+        latest = (
+            rows.filter(pl.col("role") == "annotator")
+            .sort("row_id")
+            .group_by("annotator", maintain_order=True)
+            .last()
+        )
+        return [
+            {"annotator": r["annotator"], "kind": r["kind"],
+             "answer": json.loads(r["answer"]) if r["answer"] else None}
+            for r in latest.iter_rows(named=True)
+        ]  # fmt: skip
 
     @property
     def queue(self) -> pl.DataFrame:
@@ -416,6 +480,7 @@ class RaterWidget(anywidget.AnyWidget):
                 duration_ms=max(0, min(int(ms), MAX_DURATION_MS)),
                 client=client,
                 meta=meta,
+                role=self._role,
             )
         )
         self._queue.set_status(pos, "done")
@@ -439,6 +504,7 @@ class RaterWidget(anywidget.AnyWidget):
                 session=client["session"] if client else None,
                 duration_ms=max(0, min(int(ms), MAX_DURATION_MS)),
                 client=client,
+                role=self._role,
             )
         )
         self._queue.set_status(pos, "skipped")
@@ -466,10 +532,8 @@ class RaterWidget(anywidget.AnyWidget):
         answer = None
         if status == "done":
             mine = self._store.history(self.study, annotator=self.annotator, item_ids=[item_id])
-            answers = mine.filter(pl.col("kind") == "answer")
+            answers = mine.filter((pl.col("kind") == "answer") & (pl.col("role") == self._role))
             if answers.height:
-                import json
-
                 answer = json.loads(answers.get_column("answer")[-1])
         sensitive, warning = self._flags.flags(row)
         suggestion = None
@@ -481,7 +545,10 @@ class RaterWidget(anywidget.AnyWidget):
             "blocks": self._spec.blocks(row),
             "answer": self._answer_for_view(answer, pos),
             "status": status,
-            "extra": self._item_extra(row, pos),
+            "extra": {
+                **self._item_extra(row, pos),
+                **({"others": self._others(item_id)} if self.mode != "label" else {}),
+            },
             "sensitive": sensitive,
             "warning": warning,
             "suggestion": suggestion,
@@ -527,6 +594,7 @@ class RaterWidget(anywidget.AnyWidget):
             "rubric": self.rubric.to_dict(),
             "rubric_hash": self.rubric.rubric_hash,
             "widget": type(self).__name__,
+            "mode": self.mode,
             "order": order.order if isinstance(order.order, str | tuple) else "callable",
             "seed": seed,
             "stratify": order.stratify,
