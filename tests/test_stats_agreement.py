@@ -477,3 +477,20 @@ def test_whole_set_agreement_matches_brute_force(n_options: int) -> None:
             per_item.append(sum(x == y for x, y in pairs) / len(pairs))
     expected = sum(per_item) / len(per_item)
     assert stats.percent_agreement(ann, "tags", per_option=False) == pytest.approx(expected)
+
+
+def test_interval_alpha_from_raw_values_matches_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Past MAX_CELLS distinct (item, value) cells, interval alpha is computed from the
+    # values directly instead of a count table; force that path on small data.
+    krippendorff = pytest.importorskip("krippendorff")
+    from rater_widgets.stats import _alpha
+
+    monkeypatch.setattr(_alpha, "MAX_CELLS", 10)
+    rng = np.random.default_rng(17)
+    data = rng.normal(size=(5, 120)) + rng.normal(size=120)
+    data[rng.random((5, 120)) < 0.25] = np.nan
+    matrix = [[None if np.isnan(x) else float(x) for x in coder] for coder in data]
+    ours = stats.krippendorff_alpha(long_frame(matrix), "v", level="interval", ci=0.95)
+    theirs = krippendorff.alpha(reliability_data=data, level_of_measurement="interval")
+    assert float(ours) == pytest.approx(theirs, abs=1e-9)
+    assert ours.ci_low < float(ours) < ours.ci_high

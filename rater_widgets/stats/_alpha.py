@@ -87,10 +87,8 @@ def _interval_from_values(coded: Coded) -> tuple[FloatArray, IntArray]:
     keep = m >= 2
     m, s1, s2 = m[keep], s1[keep], s2[keep]
     rows = np.column_stack([m, 2.0 * (m * s2 - s1**2) / (m - 1), s1, s2])
-    if rows.shape[0] == 0:
-        return rows, np.zeros(0, dtype=np.int64)
-    unique, mult = np.unique(rows, axis=0, return_counts=True)
-    return unique, mult.astype(np.int64)
+    # Continuous values rarely repeat a whole item, so one pattern per item.
+    return rows, np.ones(rows.shape[0], dtype=np.int64)
 
 
 def _statistic(coded: Coded, level: str) -> Statistic:
