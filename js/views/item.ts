@@ -5,6 +5,7 @@ import { renderBlock } from "../render/index";
 import type { Session } from "../session";
 import type { Body, ViewContext } from "../ui/shell";
 import { h } from "../ui/dom";
+import { othersTable, type OtherAnswer } from "../ui/others";
 import { sensitiveBox, warningLabel } from "../ui/sensitive";
 import { RubricForm, applyAction, cleanAnswer, firstProblem, keyMap, type KeyAction } from "../ui/form";
 import { ContentCache } from "./content_cache";
@@ -54,7 +55,9 @@ export class ItemBody implements Body {
       this.session.setDraft(this.pos, a);
     },
       (section) => this.view?.openGuideline(section));
-    this.formHost.replaceChildren(this.form.el);
+    const others = item.extra.others as OtherAnswer[] | undefined;
+    this.formHost.replaceChildren(
+      ...(others ? [othersTable(this.session.rubric, others)] : []), this.form.el);
     // render what comes next while the rater reads this one
     this.rendered.prefetch(this.session, pos);
   }

@@ -121,3 +121,21 @@ describe("suggestions", () => {
     expect(badge().textContent).toBe("Model: violating");
   });
 });
+
+describe("adjudication", () => {
+  it("shows every annotator's answer with differing fields marked, as text", () => {
+    const m = model();
+    const others = [
+      { annotator: "ana", kind: "answer", answer: { verdict: "violating", cats: ["threat"], why: "<b>x</b>" } },
+      { annotator: "bo", kind: "answer", answer: { verdict: "safe", cats: ["threat"], why: null } },
+      { annotator: "cy", kind: "skip", answer: null },
+    ];
+    const root = mount(m, [item(0, "x", { extra: { others } }), item(1)]);
+    const table = root.querySelector(".rw-others-table")!;
+    const rows = [...table.querySelectorAll("tbody tr")].map((tr) => [...tr.children].map((td) => td.textContent));
+    expect(rows).toEqual([["ana", "violating", "threat", "<b>x</b>"], ["bo", "safe", "threat", "—"], ["cy", "skipped"]]);
+    expect(table.querySelector("b")).toBeNull();
+    const marked = [...table.querySelectorAll("th.rw-differs")].map((th) => th.textContent);
+    expect(marked).toEqual(["Verdict", "Why"]);
+  });
+});
