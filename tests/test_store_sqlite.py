@@ -360,6 +360,25 @@ def test_a_really_full_disk_gives_a_clear_error_and_a_consistent_store(tmp_path:
     assert got["reopened"] == len(got["acked"])
 
 
+def test_a_writer_waits_for_the_lock_then_says_who_blocks_it(tmp_path: Path):
+    path = tmp_path / "s.sqlite"
+    store = SQLiteStore(path, timeout=0.3)
+    store.append(row("a"))
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another kernel in the middle of a write
+    with pytest.raises(StoreError, match=r"another process kept it locked for more than 0.3 s"):
+        store.append(row("b"))
+    timer = threading.Timer(0.1, lambda: other.execute("COMMIT"))
+    timer.start()  # released while we wait: the append goes through
+    slow = SQLiteStore(path, timeout=5)
+    assert slow.append(row("c")).inserted
+    timer.join()
+    other.close()
+    assert store.history("pilot")["item_id"].to_list() == ["a", "c"]
+    store.close()
+    slow.close()
+
+
 # ---------------------------------------------------------------- threads
 
 
