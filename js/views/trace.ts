@@ -41,7 +41,8 @@ export class TraceBody implements Body {
   private summary: HTMLElement;
   private errorLine: HTMLElement;
   private view: View | null = null;
-  private views = new Map<Item, View>();
+  /** built views by item id: an item sent again (look-ahead, invalidation) is not rebuilt */
+  private views = new Map<string, View>();
   private form: RubricForm | null = null;
   private pos = -1;
   private focus = 0;
@@ -61,6 +62,12 @@ export class TraceBody implements Body {
   }
 
   show(item: Item | undefined, pos: number): void {
+    if (item && this.view && this.view.item.id === item.id && this.pos === pos) {
+      // the same trace sent again (look-ahead overlap, an answer saved from Python): its
+      // answer may differ, its steps do not; re-attaching 500 rows would cost a layout
+      this.update();
+      return;
+    }
     if (this.view) this.focusByPos.set(this.pos, this.focus);
     this.pos = pos;
     this.localError = null;
@@ -246,15 +253,15 @@ export class TraceBody implements Body {
   // ------------------------------------------------------------ building views
 
   private viewFor(item: Item): View {
-    let view = this.views.get(item);
+    let view = this.views.get(item.id);
     if (!view) {
       view = this.build(item);
-      this.views.set(item, view);
-      while (this.views.size > KEEP_VIEWS) {
-        const [oldest, v] = this.views.entries().next().value as [Item, View];
-        if (v === this.view) break;
+      this.views.set(item.id, view);
+      for (const [id, v] of this.views) {
+        if (this.views.size <= KEEP_VIEWS) break;
+        if (v === this.view || v === view) continue;
         v.steps.dispose();
-        this.views.delete(oldest);
+        this.views.delete(id);
       }
     }
     return view;
@@ -277,9 +284,9 @@ export class TraceBody implements Body {
     const steps = new StepList(trace.steps, {
       labels: this.cfg.labels,
       format: this.cfg.stepFormat,
-      onRate: (i, value) => { if (this.view?.item === item) this.rate(i, value, false); },
-      onFocus: (i) => { if (this.view?.item === item && i !== this.focus) { this.focus = i; this.hint = null; this.update(); } },
-      onNote: (i, text) => { if (this.view?.item === item) this.setNote(i, text); },
+      onRate: (i, value) => { if (this.view?.item.id === item.id) this.rate(i, value, false); },
+      onFocus: (i) => { if (this.view?.item.id === item.id && i !== this.focus) { this.focus = i; this.hint = null; this.update(); } },
+      onNote: (i, text) => { if (this.view?.item.id === item.id) this.setNote(i, text); },
     });
     const warnings = [...trace.warnings];
     if (trace.truncated) warnings.unshift("The trace is longer than the limits: only its first part is shown and rated.");
