@@ -184,7 +184,8 @@ def render_header(info: dict[str, Any], command: str) -> str:
             f"- date: {info['date']} (commit {info['commit']})",
             f"- command: `{command}`",
             f"- machine: {info['cpu']}, {info['memory']}, {info['os']}",
-            f"- Python {info['python']}, {info['chromium']}",
+            f"- Python {info['python']}, {info['chromium']}"
+            + (f", niceness {info['niceness']}" if info.get("niceness") else ""),
             "- " + ", ".join(f"{k} {val}" for k, val in v.items()),
         ]
     )

@@ -33,6 +33,8 @@ from tests.e2e._page import js
 from tests.e2e.lab import ARTIFACTS, Lab, Notebook, start_lab
 
 NODELAY_ARGS = ['--ServerApp.jpserver_extensions={"rater_widgets.nodelay": True}']
+#: a kernel round trip this slow waited for a delayed ACK (the kernel answers in ~5 ms)
+STALL_MS = 35.0
 LATENCY_TARGETS = {"next": "p50 <= 16, p95 <= 33", "saved": "p50 <= echo p50 + 10"}
 
 
@@ -79,6 +81,7 @@ class Subject:
     next_ms: list[float] = dataclasses.field(default_factory=list)
     saved_ms: list[float] = dataclasses.field(default_factory=list)
     long_tasks: list[float] = dataclasses.field(default_factory=list)
+    rtt_ms: list[float] = dataclasses.field(default_factory=list)
     failures: int = 0
 
     def root(self, nb: Notebook) -> Locator:
@@ -98,10 +101,15 @@ def _ours_step(s: Subject, nb: Notebook) -> dict[str, Any]:
 
 
 def _echo_key_step(s: Subject, nb: Notebook) -> dict[str, Any]:
-    probe = arm(s.root(nb), {"next": {"sel": ".echo-item", "text": marker(s.pos + 1)}},
+    root = s.root(nb)
+    probe = arm(root, {"next": {"sel": ".echo-item", "text": marker(s.pos + 1)}},
                 event="keydown")  # fmt: skip
     nb.page.keyboard.press("Enter")
-    return result(nb.page, probe)
+    res = result(nb.page, probe)
+    # the echo stamps model.send and the reply's arrival: the round trip as the page sees it
+    sent, received = root.locator(".echo-root").evaluate("el => [el.__sent, el.__received]")
+    res["rtt"] = received - sent if received and sent and received > sent else None
+    return res
 
 
 def _click_step(button: str) -> Callable[[Subject, Notebook], dict[str, Any]]:
@@ -160,6 +168,8 @@ def latency(lab: Lab, rounds: int, rows_n: int, label: str) -> tuple[list[Row], 
             if marks.get("saved"):
                 s.saved_ms.append(marks["saved"]["visible"])
             s.long_tasks.append(res["longTask"])
+            if res.get("rtt") is not None:
+                s.rtt_ms.append(res["rtt"])
             page.wait_for_timeout(40)  # let the look-ahead settle, as a reading rater would
     avg_load = mean_load(load_start)
     server = "stock server" if label == "stock" else "nodelay server"
@@ -176,11 +186,16 @@ def latency(lab: Lab, rounds: int, rows_n: int, label: str) -> tuple[list[Row], 
     out.append(Row("2 saved", f"key Enter -> kernel reply shown ({server})", echo.name,
                    echo.next_ms, "ms", "", f"round trip, nothing stored; {server}", avg_load,
                    kind="latency"))  # fmt: skip
+    stalls = sum(1 for x in echo.rtt_ms if x >= STALL_MS)
+    out.append(Row("8 server delay", f"echo: model.send -> kernel reply in the page ({server})",
+                   echo.name, echo.rtt_ms, "ms", "",
+                   f"{stalls} of {len(echo.rtt_ms)} round trips >= {STALL_MS:.0f} ms "
+                   "(Nagle + delayed ACK)", avg_load, kind="latency"))  # fmt: skip
     errors = [e for e in nb.console_errors if "rater" in e.lower() or "echo" in e.lower()]
     page.context.close()
     lab.server.shutdown_all_sessions()
     raw = {s.name: {"next": s.next_ms, "saved": s.saved_ms, "long_tasks": s.long_tasks,
-                    "failures": s.failures} for s in subjects}  # fmt: skip
+                    "rtt": s.rtt_ms, "failures": s.failures} for s in subjects}  # fmt: skip
     raw["console_errors"] = errors  # type: ignore[assignment]
     return out, raw
 
@@ -223,7 +238,8 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
     """Cell run -> first item on screen over ``rows_n`` rows: ours (Polars, pandas) vs
     pigeonXT (pandas); kernel-side seconds come from the cell's own clock."""
     sources = [cells.SETUP.format(n=rows_n), cells.OURS_CELL.format(frame="df"),
-               cells.OURS_CELL.format(frame="pdf"), cells.PIGEON_CELL]  # fmt: skip
+               cells.OURS_CELL.format(frame="pdf"), cells.PIGEON_CELL,
+               cells.ECHO_CELL]  # fmt: skip
     page = lab.new_context().new_page()
     nb = lab.open_notebook(page, lab.write_notebook(sources, name="construct"), timeout=120)
     nb.run_cells([0], timeout=300)
@@ -233,6 +249,7 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
         "rater_widgets ItemRater (Polars)": (1, ours),
         "rater_widgets ItemRater (pandas)": (2, ours),
         "pigeonXT (pandas)": (3, {"shown": {"text": marker(0)}}),
+        "anywidget echo (floor)": (4, {"shown": {"sel": ".echo-item", "text": marker(0)}}),
     }
     screen: dict[str, list[float]] = {k: [] for k in subjects}
     view: dict[str, list[float]] = {k: [] for k in subjects}
@@ -252,6 +269,7 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
         "rater_widgets ItemRater (Polars)": "ours_df",
         "rater_widgets ItemRater (pandas)": "ours_pdf",
         "pigeonXT (pandas)": "pigeonxt",
+        "anywidget echo (floor)": "",
     }
     out = []
     for name in subjects:
@@ -263,7 +281,8 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
                 screen[name],
                 "ms",
                 "<= 300 ms" if "rater" in name else "",
-                "browser clock",
+                "browser clock"
+                + ("; a 1 KB widget module: JupyterLab's floor" if "echo" in name else ""),
                 avg_load,
             )
         )
@@ -280,6 +299,8 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
                     avg_load,
                 )
             )
+        if not keys[name]:
+            continue
         secs = [1000 * t for t, _ in kernel.get(keys[name], [])[1:]]
         out.append(
             Row(
