@@ -3,7 +3,7 @@
 // check (rater_widgets/widgets/_trace_steps.py), so a rater learns at once which step
 // still needs a rating. The kernel decides; this only saves a round trip.
 
-import type { Answer, AnswerValue, Item } from "../protocol";
+import type { Answer, Item } from "../protocol";
 
 export type StepKind = "reasoning" | "tool_call" | "tool_result";
 
@@ -108,9 +108,8 @@ export function withSteps(answer: Answer, ratings: Ratings, notes: Notes, lowest
   const anyNote = notes.some((t) => t !== null && t.trim() !== "");
   return {
     ...answer,
-    // Answer's value types predate list-of-number answers; the wire carries plain JSON
-    step_ratings: ratings as unknown as AnswerValue,
-    step_notes: (anyNote ? notes.map((t) => (t && t.trim() ? t : null)) : null) as unknown as AnswerValue,
+    step_ratings: ratings,
+    step_notes: anyNote ? notes.map((t) => (t && t.trim() ? t : null)) : null,
     first_error_step: firstErrorOf(ratings, lowest),
   };
 }

@@ -235,9 +235,9 @@ describe("TraceRater view", () => {
   it("a stored answer comes back; one for another number of steps is ignored", () => {
     const done = traceItem(0, FOUR, {
       status: "done",
-      answer: { answer_correct: "no", step_ratings: [1, -1, 0, 0] as any, first_error_step: 1, n_steps: 4, step_notes: null },
+      answer: { answer_correct: "no", step_ratings: [1, -1, 0, 0], first_error_step: 1, n_steps: 4, step_notes: null },
     });
-    mount([done, traceItem(1, [{ text: "a" }], { status: "done", answer: { step_ratings: [1, 1] as any } })]);
+    mount([done, traceItem(1, [{ text: "a" }], { status: "done", answer: { step_ratings: [1, 1] } })]);
     expect([0, 1, 2, 3].map(pressed)).toEqual(["1", "-1", "0", "0"]);
     expect(summary()).toBe("4 of 4 steps rated · first error: step 2");
     key(root, "ArrowRight");
