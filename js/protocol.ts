@@ -127,7 +127,12 @@ export interface SkipMsg {
   client: ClientInfo;
 }
 export interface GotoMsg { type: "goto"; seq: number; pos: number; need: number[]; }
-export type ClientMsg = HelloMsg | SubmitMsg | SkipMsg | GotoMsg;
+/** The rater changed a viewing preference; the kernel keeps it for next time. */
+export interface PrefsMsg { type: "prefs"; prefs: Partial<Record<(typeof PREFS)[number], boolean>>; }
+export type ClientMsg = HelloMsg | SubmitMsg | SkipMsg | GotoMsg | PrefsMsg;
+
+/** Preferences a rater may set. */
+export const PREFS = ["grayscale", "blur_media"] as const;
 
 // ---------------------------------------------------------------- kernel -> frontend
 
@@ -145,4 +150,6 @@ export interface ErrorMsg {
 export interface CursorMsg { type: "cursor"; pos: number; }
 /** Items changed under the frontend (a Python-side submit, a new queue): drop them from the cache. */
 export interface InvalidateMsg { type: "invalidate"; pos: number[] | null; }
-export type KernelMsg = ItemsMsg | AckMsg | ErrorMsg | CursorMsg | InvalidateMsg;
+/** The exposure limit was reached: hide all content until `until` (epoch ms). */
+export interface BreakMsg { type: "break"; until: number; reason: string; }
+export type KernelMsg = ItemsMsg | AckMsg | ErrorMsg | CursorMsg | InvalidateMsg | BreakMsg;

@@ -84,6 +84,11 @@ export class Session {
   /** null until the kernel says where we are */
   cursor: number | null = null;
   error: SessionError | null = null;
+  /** Wellbeing: content hidden by the rater (h), or by a break until this time (epoch ms). */
+  steppedAway = false;
+  breakUntil = 0;
+  breakReason = "";
+  private localPrefs: Record<string, boolean> = {};
   /** The most recent submit or skip and how its save went: what the status pill shows. */
   last: { pos: number; id: string; state: SaveState } | null = null;
   private pending = new Map<number, Pending>();
@@ -196,6 +201,28 @@ export class Session {
     this.notify();
   }
 
+  /** Viewing preferences: the widget's defaults, the rater's saved choice, then changes now. */
+  get prefs(): { grayscale: boolean; blur_media: boolean } {
+    const saved = (this.config.prefs ?? {}) as Record<string, boolean>;
+    const merged = { ...saved, ...this.localPrefs };
+    return {
+      grayscale: Boolean(merged.grayscale),
+      blur_media: Boolean(merged.blur_media ?? this.config.blur_media),
+    };
+  }
+
+  setPref(name: "grayscale" | "blur_media", value: boolean): void {
+    this.localPrefs[name] = value;
+    this.send({ type: "prefs", prefs: { [name]: value } });
+    this.notify();
+  }
+
+  toggleStepAway(): void {
+    this.steppedAway = !this.steppedAway;
+    this.timer.setVisible(!this.steppedAway && document.visibilityState !== "hidden");
+    this.notify();
+  }
+
   /** Show (or hide again) the current item's sensitive content. */
   toggleReveal(): void {
     const item = this.current;
@@ -270,6 +297,10 @@ export class Session {
         this.error = { pos: p?.pos ?? msg.pos, message: msg.message, field: msg.field };
         break;
       }
+      case "break":
+        this.breakUntil = msg.until;
+        this.breakReason = msg.reason;
+        break;
       case "invalidate":
         if (msg.pos === null) this.cache.clear();
         else for (const pos of msg.pos) this.cache.delete(pos);

@@ -10,8 +10,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from rater_widgets import datasets, export, stats, traces
 from rater_widgets.fields import Choice, Flag, MultiChoice, Number, Option, Scale, Text
+from rater_widgets.ordering import Assignment
 from rater_widgets.rubric import Rubric, RubricError
 from rater_widgets.store import StoreError, open_store
+from rater_widgets.wellbeing import Wellbeing
 from rater_widgets.widgets import ItemRater, PairwiseRater, RankRater, TraceRater
 
 try:
@@ -20,6 +22,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "Assignment",
     "Choice",
     "Flag",
     "ItemRater",
@@ -34,6 +37,7 @@ __all__ = [
     "StoreError",
     "Text",
     "TraceRater",
+    "Wellbeing",
     "__version__",
     "datasets",
     "export",

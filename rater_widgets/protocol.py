@@ -120,7 +120,17 @@ class GotoMsg(TypedDict):
     need: list[int]
 
 
-ClientMsg = HelloMsg | SubmitMsg | SkipMsg | GotoMsg
+class PrefsMsg(TypedDict):
+    """The rater changed a viewing preference; the kernel keeps it for next time."""
+
+    type: Literal["prefs"]
+    prefs: dict[str, bool]
+
+
+ClientMsg = HelloMsg | SubmitMsg | SkipMsg | GotoMsg | PrefsMsg
+
+#: Preferences a rater may set (and what type they are).
+PREFS = ("grayscale", "blur_media")
 
 # ---------------------------------------------------------------- kernel -> frontend
 
@@ -159,7 +169,15 @@ class InvalidateMsg(TypedDict):
     pos: list[int] | None
 
 
-KernelMsg = ItemsMsg | AckMsg | ErrorMsg | CursorMsg | InvalidateMsg
+class BreakMsg(TypedDict):
+    """The exposure limit was reached: hide all content until ``until`` (epoch ms)."""
+
+    type: Literal["break"]
+    until: int
+    reason: str
+
+
+KernelMsg = ItemsMsg | AckMsg | ErrorMsg | CursorMsg | InvalidateMsg | BreakMsg
 
 # ---------------------------------------------------------------- validation of client messages
 
@@ -171,6 +189,7 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     },
     "skip": {"seq": int, "item": str, "pos": int, "ms": (int, float), "need": list, "client": dict},
     "goto": {"seq": int, "pos": int, "need": list},
+    "prefs": {"prefs": dict},
 }  # fmt: skip
 
 
@@ -192,6 +211,12 @@ def parse_client_message(msg: object) -> ClientMsg:
             raise ProtocolError(
                 f"{kind} message: field {key!r} must be {_type_name(typ)}, got {value!r}"
             )
+    if kind == "prefs":
+        prefs = msg["prefs"]
+        bad = [k for k, v in prefs.items() if k not in PREFS or not isinstance(v, bool)]
+        if bad:
+            raise ProtocolError(f"prefs message: {bad[0]!r} is not a preference; use {PREFS}")
+        return msg  # type: ignore[return-value]
     need = msg["need"]
     if len(need) > MAX_NEED or not all(
         isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in need

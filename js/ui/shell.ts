@@ -11,6 +11,7 @@ import type { Item } from "../protocol";
 import type { Session } from "../session";
 import { h, kbd } from "./dom";
 import { GuidelinesPanel } from "./guidelines";
+import { WellbeingUI } from "./wellbeing";
 
 /** What a body may ask of the view it sits in. */
 export interface ViewContext {
@@ -58,6 +59,8 @@ export class Shell {
   private guide: GuidelinesPanel | null = null;
   private shownRevealed = false;
   private noKernel = false;
+  private wellbeing: WellbeingUI;
+  private shownBlur: boolean | null = null;
 
   constructor(readonly session: Session, readonly body: Body, kind: string) {
     const guidelines = session.rubric?.guidelines;
@@ -91,7 +94,12 @@ export class Shell {
     this.root = h("div", {
       class: `rw-root rw-kind-${kind}`, tabindex: "0", "aria-label": "Rater widget",
       "data-view": this.viewId,
-    }, this.header, layout, this.helpEl);
+    });
+    this.wellbeing = new WellbeingUI(session, this.root);
+    this.header.insertBefore(this.wellbeing.timerEl, this.counts.nextSibling);
+    this.header.append(this.wellbeing.settingsEl);
+    const stage = h("div", { class: "rw-stage" }, layout, this.wellbeing.overlay);
+    this.root.append(this.header, this.wellbeing.reminderEl, stage, this.helpEl);
 
     this.root.addEventListener("keydown", (e) => this.onKey(e));
     // clicking anywhere that is not a control focuses the widget, so its keys work
@@ -117,6 +125,7 @@ export class Shell {
 
   dispose(): void {
     this.unsubscribe();
+    this.wellbeing.dispose();
     if (this.kernelTimer) clearTimeout(this.kernelTimer);
     this.body.dispose?.();
   }
@@ -172,14 +181,21 @@ export class Shell {
         h("button", { type: "button", class: "rw-btn", onclick: () => s.back() }, kbd("Backspace"), "Back to the last item"));
     }
     const revealed = item ? s.revealed.has(item.id) : false;
+    const blur = s.prefs.blur_media;
     if (cursor !== null && !finished
-        && (cursor !== this.shownPos || item !== this.shownItem || revealed !== this.shownRevealed)) {
+        && (cursor !== this.shownPos || item !== this.shownItem || revealed !== this.shownRevealed
+            || blur !== this.shownBlur)) {
       this.shownPos = cursor;
       this.shownItem = item;
       this.shownRevealed = revealed;
+      this.shownBlur = blur;
       this.body.show(item, cursor);
     }
     this.body.update();
+    this.wellbeing.update();
+    // hidden content is inert: not readable, not focusable, not clickable
+    this.main.inert = this.wellbeing.hiding;
+    this.main.setAttribute("aria-hidden", String(this.wellbeing.hiding));
   }
 
   private renderStatic(): void {
@@ -219,6 +235,7 @@ export class Shell {
         ["→", "next item without submitting"],
         ["s", "skip this item"],
         ["r", "reveal (or hide again) sensitive content"],
+        ["h", "step away: hide all content at once (again to come back)"],
         ...(this.guide ? [["g", "show or hide the guidelines"] as [string, string]] : []),
         ["Esc", "leave a text box / close this help"],
         ["?", "show or hide this help"],
@@ -254,6 +271,16 @@ export class Shell {
       return;
     }
     let handled = true;
+    if (e.key === "h") {
+      this.session.toggleStepAway();
+      this.stop(e);
+      return;
+    }
+    if (this.wellbeing.hiding && e.key !== "?") {
+      // on a break or stepped away: no rating keys, and nothing reaches JupyterLab
+      this.stop(e);
+      return;
+    }
     if (!this.helpEl.hidden && (e.key === "Escape" || e.key === "?")) this.toggleHelp(false);
     else if (this.body.handleKey(e)) { /* the body used it */ }
     else if (e.key === "Enter") this.submit();

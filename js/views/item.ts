@@ -39,7 +39,7 @@ export class ItemBody implements Body {
     }
     const revealed = this.session.revealed.has(item.id);
     const node = this.rendered.get(item);
-    const blurMedia = Boolean(this.session.config.blur_media) && !revealed;
+    const blurMedia = this.session.prefs.blur_media && !revealed;
     this.content.classList.toggle("rw-media-hidden", blurMedia);
     this.content.replaceChildren(...[
       warningLabel(item),

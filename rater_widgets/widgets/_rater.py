@@ -8,6 +8,7 @@ so the ~40 ms a stock Jupyter server adds to every round trip is never in the ra
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import html
 import json
@@ -31,16 +32,19 @@ from rater_widgets.ordering import Assignment, Order, OrderSpec, plan_order
 from rater_widgets.queue import Progress, Queue
 from rater_widgets.rubric import Rubric
 from rater_widgets.store import NewRow, Store, StoreError, open_store
+from rater_widgets.wellbeing import Wellbeing, exposure_in_last_hour
 
-__all__ = ["QUEUE_ARGS", "STATIC", "RaterWidget"]
+__all__ = ["COMMON_ARGS", "QUEUE_ARGS", "STATIC", "RaterWidget"]
 
 log = logging.getLogger("rater_widgets")
 STATIC = Path(__file__).resolve().parent.parent / "static"
-#: Queue keywords every rater takes and hands to the base class as they are.
-QUEUE_ARGS = (
+#: Keywords every rater takes and hands to the base class as they are (queue control,
+#: modes, wellbeing).
+COMMON_ARGS = (
     "stratify", "filter", "gold", "gold_rate", "overlap", "annotators", "assignment", "mode",
-    "disagree_on",
+    "disagree_on", "wellbeing",
 )  # fmt: skip
+QUEUE_ARGS = COMMON_ARGS  # the earlier name
 #: Longest time one item may count (a rater who left the tab open overnight).
 MAX_DURATION_MS = 6 * 60 * 60 * 1000
 
@@ -97,6 +101,7 @@ class RaterWidget(anywidget.AnyWidget):
         assignment: Assignment | None = None,
         mode: str = "label",
         disagree_on: Sequence[str] | None = None,
+        wellbeing: Wellbeing | None = None,
     ) -> None:
         _check_bundle()
         if not isinstance(rubric, Rubric):
@@ -171,6 +176,14 @@ class RaterWidget(anywidget.AnyWidget):
             self._store.latest(study, annotator=self.annotator, role=self._role)
         )
         self._cursor = self._queue.first_open()
+        if wellbeing is not None and not isinstance(wellbeing, Wellbeing):
+            raise TypeError("wellbeing= takes rw.Wellbeing(...)")
+        self.wellbeing = wellbeing or Wellbeing()
+        self._exposure: list[dt.datetime] = []
+        self._break_until: dt.datetime | None = None
+        if self.wellbeing.max_sensitive_per_hour:
+            mine = self._store.history(study, annotator=self.annotator)
+            self._exposure = exposure_in_last_hour(mine, _now())
         self._cache: tuple[int, pl.DataFrame] | None = None
         self._record_manifest(order=order_spec, seed=seed)
 
@@ -183,6 +196,8 @@ class RaterWidget(anywidget.AnyWidget):
             "lookbehind": proto.LOOKBEHIND,
             "blur_media": bool(blur_media),
             "suggestion": suggestions.config() if suggestions else None,
+            "wellbeing": self.wellbeing.to_dict(),
+            "prefs": self._prefs(),
             **self._frontend_config(),
         }
         self._progress = self._queue.progress().to_dict()
@@ -396,6 +411,10 @@ class RaterWidget(anywidget.AnyWidget):
             # items first: when the cursor arrives, the frontend already has what it needs
             self._send_items(self._window(self._cursor))
             self._reply({"type": "cursor", "pos": self._cursor})
+            self._send_break()
+            return
+        if msg["type"] == "prefs":
+            self._save_prefs(msg["prefs"])
             return
         if msg["type"] == "goto":
             self._cursor = min(msg["pos"], len(self._queue))
@@ -422,6 +441,7 @@ class RaterWidget(anywidget.AnyWidget):
             self._error(seq, item, pos, f"not saved: {e}", None)
             return
         self._cursor = min(pos + 1, len(self._queue))
+        self._count_exposure(pos)
         reveal = None
         if answer is not None and self._suggestions and self._suggestions.reveal_after:
             reveal = self._suggestions.for_row(self._row(pos))
@@ -455,9 +475,7 @@ class RaterWidget(anywidget.AnyWidget):
         own = self._own_answer_keys()
         normalized = self.rubric.validate(answer, ignore=own)
         normalized.update(self._check_own_answer(answer, pos))
-        meta: dict[str, Any] | None = None
-        if self._spec.redact:
-            meta = {"redacted_view": True}  # the rater saw masked content
+        meta: dict[str, Any] | None = self._item_meta(pos)
         if self._suggestions:
             suggestion = self._suggestions.for_row(self._row(pos))
             visible = not self._suggestions.reveal_after or self._queue.status(pos) == "done"
@@ -504,11 +522,60 @@ class RaterWidget(anywidget.AnyWidget):
                 session=client["session"] if client else None,
                 duration_ms=max(0, min(int(ms), MAX_DURATION_MS)),
                 client=client,
+                meta=self._item_meta(pos),
                 role=self._role,
             )
         )
         self._queue.set_status(pos, "skipped")
         self._progress = self._queue.progress().to_dict()
+
+    # ------------------------------------------------------------ wellbeing
+
+    def _item_meta(self, pos: int) -> dict[str, Any] | None:
+        """What the stored row says about how the item was shown (never its content)."""
+        meta: dict[str, Any] = {}
+        if self._spec.redact:
+            meta["redacted_view"] = True  # the rater saw masked content
+        if self._flags.sensitive is not None and self._flags.flags(self._row(pos))[0]:
+            meta["sensitive"] = True
+        return meta or None
+
+    def _count_exposure(self, pos: int) -> None:
+        """After a sensitive item: start a break when the hourly limit is reached."""
+        limit = self.wellbeing.max_sensitive_per_hour
+        if not limit or not (self._item_meta(pos) or {}).get("sensitive"):
+            return
+        now = _now()
+        self._exposure = [t for t in self._exposure if t > now - dt.timedelta(hours=1)]
+        self._exposure.append(now)
+        if len(self._exposure) >= limit:
+            self._break_until = now + dt.timedelta(minutes=self.wellbeing.break_minutes)
+            self._exposure.clear()
+            self._send_break()
+
+    def _send_break(self) -> None:
+        if self._break_until is None or self._break_until <= _now():
+            return
+        limit = self.wellbeing.max_sensitive_per_hour
+        self._reply(
+            {
+                "type": "break",
+                "until": int(self._break_until.timestamp() * 1000),
+                "reason": f"You have seen {limit} sensitive items within an hour.",
+            }
+        )
+
+    def _prefs(self) -> dict[str, bool]:
+        saved = (self._store.get_manifest(self.study) or {}).get("prefs", {}).get(self.annotator)
+        base = {"grayscale": self.wellbeing.grayscale, "blur_media": self.wellbeing.blur_media}
+        return {**base, **(saved or {})}
+
+    def _save_prefs(self, prefs: Mapping[str, bool]) -> None:
+        manifest = self._store.get_manifest(self.study) or {}
+        everyone = dict(manifest.get("prefs", {}))
+        everyone[self.annotator] = {**everyone.get(self.annotator, {}), **prefs}
+        self._store.put_manifest(self.study, {**manifest, "prefs": everyone})
+        self._config = {**self._config, "prefs": everyone[self.annotator]}
 
     # ------------------------------------------------------------ items out
 
@@ -595,6 +662,7 @@ class RaterWidget(anywidget.AnyWidget):
             "rubric_hash": self.rubric.rubric_hash,
             "widget": type(self).__name__,
             "mode": self.mode,
+            "wellbeing": self.wellbeing.to_dict(),
             "order": order.order if isinstance(order.order, str | tuple) else "callable",
             "seed": seed,
             "stratify": order.stratify,
@@ -646,6 +714,10 @@ class RaterWidget(anywidget.AnyWidget):
             f"{type(self).__name__}(study={self.study!r}, annotator={self.annotator!r}, "
             f"done={p.done}, skipped={p.skipped}, total={p.total})"
         )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
 
 
 def _check_bundle() -> None:

@@ -13,7 +13,7 @@ from rater_widgets.frames import to_polars
 from rater_widgets.redact import Redactor
 from rater_widgets.rubric import Rubric
 from rater_widgets.store import Store
-from rater_widgets.widgets._rater import QUEUE_ARGS, RaterWidget, check_kwargs
+from rater_widgets.widgets._rater import COMMON_ARGS, RaterWidget, check_kwargs
 
 __all__ = ["ItemRater"]
 
@@ -55,6 +55,10 @@ class ItemRater(RaterWidget):
     quality-control items, interleaved at ``gold_rate``), ``overlap=k`` with
     ``annotators=[...]`` (each item to k of them) or ``assignment=rw.Assignment(...)``.
 
+    Wellbeing: ``wellbeing=rw.Wellbeing(max_sensitive_per_hour=..., break_minutes=...,
+    session_reminder_minutes=..., grayscale=..., blur_media=...)``; ``h`` hides everything
+    at once ("step away").
+
     Personal data: ``redact=True`` masks e-mail addresses, phone numbers and card numbers
     in the kernel, before anything reaches the browser (or pick some: ``["email"]``, or
     pass a ``str -> str`` callable); answers record that the rater saw a redacted view.
@@ -85,7 +89,7 @@ class ItemRater(RaterWidget):
         redact: bool | str | Sequence[str] | Callable[[str], str] | None = None,
         **kwargs: Any,
     ) -> None:
-        check_kwargs("ItemRater", kwargs, _ARGS + QUEUE_ARGS)
+        check_kwargs("ItemRater", kwargs, _ARGS + COMMON_ARGS)
         frame = to_polars(data)  # once; the base class takes it as it is
         redactor = Redactor(redact)
         spec = ContentSpec(

@@ -26,7 +26,7 @@ from rater_widgets.frames import to_polars
 from rater_widgets.rubric import Rubric
 from rater_widgets.store import Store
 from rater_widgets.traces import Trace, parse_trace
-from rater_widgets.widgets._rater import RaterWidget, check_kwargs
+from rater_widgets.widgets._rater import COMMON_ARGS, RaterWidget, check_kwargs
 from rater_widgets.widgets._trace_steps import (
     MAX_NOTE_CHARS,
     OWN_KEYS,
@@ -72,6 +72,8 @@ class TraceRater(RaterWidget):
     ``require_all_steps``: every step must be rated before the trace is submitted
     (default); False allows unrated steps (stored as null). ``format``: "markdown"
     (default) or "text" for the question, answer and steps, or ``{column: format}``.
+    Queue control and modes (``stratify``, ``filter``, ``gold``, ``overlap``,
+    ``annotators``, ``assignment``, ``mode``, ...) work as for every rater.
 
     Answers add ``step_ratings`` (List[Int8], one per step), ``step_notes`` (List[String]
     or null), ``first_error_step`` (the 0-based index of the first step rated with the
@@ -106,7 +108,7 @@ class TraceRater(RaterWidget):
         limit: int | None = None,
         **kwargs: Any,
     ) -> None:
-        check_kwargs("TraceRater", kwargs, _ARGS)
+        check_kwargs("TraceRater", kwargs, _ARGS + COMMON_ARGS)
         frame = to_polars(data)
         columns = frame.columns
         _check_column(columns, trace, "trace", default="reasoning")
@@ -138,7 +140,7 @@ class TraceRater(RaterWidget):
         spec = _spec(columns, question, answer, shown_formats, labels)
         super().__init__(
             frame, rubric, id=id, spec=spec, store=store, annotator=annotator, study=study,
-            order=order, seed=seed, limit=limit, extra_columns=[trace],
+            order=order, seed=seed, limit=limit, extra_columns=[trace], **kwargs,
         )  # fmt: skip
 
     # ------------------------------------------------------------ hooks

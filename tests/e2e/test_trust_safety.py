@@ -142,3 +142,42 @@ def test_every_field_type_conditions_guidelines_and_sensitive(lab, page):
     expect(content).to_contain_text("How can I help?")
     nb.screenshot("ts-chat-light", view)
     assert not [u for u in requests if "tracker.example.com" in u]
+
+
+WELLBEING = """
+import polars as pl
+import rater_widgets as rw
+df = pl.DataFrame({"id": [1, 2, 3, 4], "text": ["grim one", "grim two", "grim three", "calm"],
+                   "nsfw": [True, True, True, False]})
+rubric = rw.Rubric([rw.Choice("verdict", ["safe", "violating"], required=True)])
+w = rw.ItemRater(df, rubric, content="text", sensitive="nsfw", store="wb.sqlite",
+                 annotator="mo", wellbeing=rw.Wellbeing(max_sensitive_per_hour=2, break_minutes=3))
+w
+"""
+
+
+def test_exposure_limit_shows_the_break_screen_and_step_away_hides_everything(lab, page):
+    nb = lab.open_notebook(page, lab.write_notebook([WELLBEING]))
+    nb.run_all()
+    view = nb.output(0).locator(".rw-root")
+    overlay = view.locator(".rw-overlay")
+    expect(view.locator(".rw-cover")).to_be_visible()
+    view.locator(".rw-header").click()
+    # step away: one key hides everything, the same key brings it back
+    page.keyboard.press("h")
+    expect(overlay).to_contain_text("Content hidden")
+    expect(view.locator(".rw-main")).to_have_attribute("aria-hidden", "true")
+    page.keyboard.press("h")
+    expect(overlay).to_be_hidden()
+    for _ in range(2):
+        page.keyboard.press("r")
+        page.keyboard.press("2")
+        page.keyboard.press("Enter")
+    expect(overlay).to_contain_text("Time for a break")
+    expect(overlay.locator(".rw-countdown")).to_contain_text(":")
+    nb.screenshot("wellbeing-break", view)
+    # keys do nothing during the break
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    assert nb.eval_json("w.progress.done") == 2

@@ -139,3 +139,51 @@ describe("adjudication", () => {
     expect(marked).toEqual(["Verdict", "Why"]);
   });
 });
+
+describe("wellbeing", () => {
+  it("h hides all content at once and blocks rating keys until pressed again", () => {
+    const m = model();
+    const root = mount(m);
+    key(root, "h");
+    const overlay = root.querySelector(".rw-overlay") as HTMLElement;
+    expect(overlay.hidden).toBe(false);
+    expect(overlay.textContent).toContain("Content hidden");
+    expect((root.querySelector(".rw-main") as HTMLElement).getAttribute("aria-hidden")).toBe("true");
+    key(root, "1");
+    key(root, "Enter");
+    expect(m.lastSent("submit")).toBeUndefined();
+    key(root, "h");
+    expect(overlay.hidden).toBe(true);
+    key(root, "1");
+    key(root, "Enter");
+    expect(m.lastSent("submit")).toMatchObject({ answer: { verdict: "safe" } });
+  });
+
+  it("a break from the kernel covers content with a countdown", () => {
+    const m = model();
+    const root = mount(m);
+    m.receive({ type: "break", until: Date.now() + 5 * 60_000, reason: "You have seen 3 sensitive items within an hour." });
+    const overlay = root.querySelector(".rw-overlay") as HTMLElement;
+    expect(overlay.hidden).toBe(false);
+    expect(overlay.textContent).toContain("Time for a break");
+    expect(overlay.querySelector(".rw-countdown")!.textContent).toMatch(/^[45]:\d\d$/);
+    key(root, "1");
+    key(root, "Enter");
+    expect(m.lastSent("submit")).toBeUndefined();
+  });
+
+  it("grayscale and blur preferences apply at once and are sent to the kernel", () => {
+    const m = model();
+    m.state._config = { ...m.state._config, prefs: { grayscale: false, blur_media: false } };
+    const root = mount(m);
+    const gray = root.querySelector('input[data-pref="grayscale"]') as HTMLInputElement;
+    gray.checked = true;
+    gray.dispatchEvent(new Event("change"));
+    expect(root.classList.contains("rw-grayscale")).toBe(true);
+    expect(m.lastSent("prefs")).toEqual({ type: "prefs", prefs: { grayscale: true } });
+    const blur = root.querySelector('input[data-pref="blur_media"]') as HTMLInputElement;
+    blur.checked = true;
+    blur.dispatchEvent(new Event("change"));
+    expect(root.querySelector(".rw-item-content")!.classList.contains("rw-media-hidden")).toBe(true);
+  });
+});
