@@ -493,3 +493,27 @@ def test_manifest_records_the_step_scale_and_warns_when_it_changes(df, tmp_path)
     make(df, tmp_path)  # same scale: silent
     with pytest.warns(UserWarning, match="was started with step labels"):
         make(df, tmp_path, step_labels=(0, 1))
+
+
+def test_queue_control_and_adjudication_pass_through(df, rubric, tmp_path):
+    # overlap: with two annotators and overlap 1, each trace goes to one of them
+    queues = [
+        make(df, tmp_path, annotator=a, overlap=1, annotators=["ana", "bo"]).queue["id"].to_list()
+        for a in ("ana", "bo")
+    ]
+    assert sorted(queues[0] + queues[1]) == [10, 11, 12]
+    # adjudication on a rubric field: the lead sees everyone's step ratings with the item
+    make(df, tmp_path, rubric, study="adj").submit(
+        {"answer_correct": "no", "step_ratings": [1, -1, -1]}, item=10
+    )
+    make(df, tmp_path, rubric, study="adj", annotator="bo").submit(
+        {"answer_correct": "yes", "step_ratings": [1, 1, 1]}, item=10
+    )
+    lead = make(df, tmp_path, rubric, study="adj", annotator="lead", mode="adjudicate")
+    others = items_of(Wire(lead).hello())[0]["extra"]["others"]
+    assert [(o["annotator"], o["answer"]["step_ratings"]) for o in others] == [
+        ("ana", [1, -1, -1]),
+        ("bo", [1, 1, 1]),
+    ]
+    final = lead.submit({"answer_correct": "no", "step_ratings": [1, -1, 0]})
+    assert final["first_error_step"] == 1

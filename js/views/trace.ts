@@ -9,10 +9,11 @@
 
 import "./trace.css";
 
-import type { Answer, Block, Item } from "../protocol";
+import type { Answer, Block, Field, Item, RubricSpec } from "../protocol";
 import { renderBlock, type RenderContext } from "../render/index";
 import type { Session } from "../session";
 import { h, kbd } from "../ui/dom";
+import { othersTable, type OtherAnswer } from "../ui/others";
 import { RubricForm, applyAction, cleanAnswer, firstProblem, keyMap, type KeyAction } from "../ui/form";
 import type { Body, ViewContext } from "../ui/shell";
 import {
@@ -297,13 +298,29 @@ export class TraceBody implements Body {
       : null;
     const empty = trace.steps.length ? null : h("div", { class: "rw-muted rw-trace-empty" }, "No steps were found in this trace.");
     const formHost = h("div", { class: "rw-form-host rw-trace-form" });
+    // review and adjudication: every annotator's answer, the step keys beside the rubric's
+    const others = item.extra?.others as OtherAnswer[] | undefined;
+    const othersEl = others ? othersTable(this.othersSpec(), others) : null;
     const legend = h("div", { class: "rw-trace-legend rw-muted" },
       kbd("j"), kbd("k"), " move · ", ...this.cfg.labels.flatMap((l) => [kbd(l.key), ` ${l.name} `]), "· ",
       kbd("f"), " first error · ", kbd("n"), " note");
     const el = h("div", { class: "rw-trace" }, question, notice, legend, empty, steps.el,
-      h("div", { class: "rw-trace-status" }), answer, formHost);
+      h("div", { class: "rw-trace-status" }), answer, othersEl, formHost);
     performance.measure?.("rw:trace-build", { start: started, detail: { steps: trace.steps.length } });
     return { item, trace, el, steps, formHost };
+  }
+
+  /** The rubric plus the step keys, as columns of the others' answers table. */
+  private othersSpec(): RubricSpec {
+    const rubric = this.session.rubric;
+    const column = (name: string, label: string): Field => ({
+      type: "text", name, label, required: false, show_if: null, required_if: null, help: null,
+      guideline: null, min_length: null, max_length: null, multiline: false, placeholder: null, key: null,
+    });
+    return { ...rubric, fields: [
+      column("first_error_step", "First error (from 0)"), column("step_ratings", "Step ratings"),
+      ...rubric.fields,
+    ] };
   }
 
   private questionBlocks(item: Item, trace: TraceExtra): Block[] {

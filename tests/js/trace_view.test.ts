@@ -309,6 +309,18 @@ describe("TraceRater view", () => {
     expect(pressed(1)).toBe("0");
   });
 
+  it("review and adjudication show every annotator's step ratings and first error", () => {
+    mount([traceItem(0, FOUR, { extra: { ...traceItem(0, FOUR).extra, others: [
+      { annotator: "ana", kind: "answer", answer: { step_ratings: [1, -1, -1, 0], first_error_step: 1, answer_correct: "no" } },
+      { annotator: "bo", kind: "answer", answer: { step_ratings: [1, 1, -1, 0], first_error_step: 2, answer_correct: "no" } },
+    ] } })]);
+    const table = root.querySelector(".rw-others-table")!;
+    const rows = [...table.querySelectorAll("tbody tr")].map((r) => [...r.children].map((c) => c.textContent));
+    expect(rows).toEqual([["ana", "1", "1, -1, -1, 0", "no", "—"], ["bo", "2", "1, 1, -1, 0", "no", "—"]]);
+    const differs = [...table.querySelectorAll("th.rw-differs")].map((c) => c.textContent);
+    expect(differs).toEqual(["First error (from 0)", "Step ratings"]);
+  });
+
   it("? lists the step keys", () => {
     key(root, "?");
     const help = root.querySelector(".rw-help-overlay")!.textContent!;
