@@ -205,3 +205,16 @@ def test_saved_state_has_no_item_content(df, rubric, tmp_path):
     html = w._repr_mimebundle_()[0]["text/html"]
     assert "verdict" in html
     assert "0 done" in html
+
+
+def test_retract_is_a_new_revision(df, rubric, tmp_path):
+    w = make(df, rubric, tmp_path)
+    w.submit({"verdict": "safe"}, item=10)
+    w.retract(item=10)
+    assert w.annotations.height == 0
+    assert w.history.get_column("kind").to_list() == ["answer", "retract"]
+    assert w.progress.done == 0
+    with pytest.raises(ValueError, match="no answer to retract"):
+        w.retract(item=10)
+    again = make(df, rubric, tmp_path)
+    assert again.current == 10

@@ -377,6 +377,24 @@ class RaterWidget(anywidget.AnyWidget):
         self._reply({"type": "invalidate", "pos": [pos]})
         self._reply({"type": "cursor", "pos": self._cursor})
 
+    def retract(self, item: Any = None) -> None:
+        """Withdraw this annotator's answer to an item (the current one by default). Undo is
+        a new revision, never a delete: history keeps the answer and the retraction, and
+        the item counts as unlabeled again."""
+        pos = self._position(item)
+        if self._queue.status(pos) == "new":
+            raise ValueError(f"item {self._queue.id_at(pos)!r} has no answer to retract")
+        self._store.append(
+            NewRow(
+                study=self.study, item_id=self._queue.id_at(pos), annotator=self.annotator,
+                kind="retract", answer=None, rubric_hash=self.rubric.rubric_hash, role=self._role,
+            )
+        )  # fmt: skip
+        self._queue.set_status(pos, "new")
+        self._progress = self._queue.progress().to_dict()
+        self._reply({"type": "invalidate", "pos": [pos]})
+        self._reply({"type": "cursor", "pos": self._cursor})
+
     def goto(self, item: Any) -> None:
         """Show this item (an id) in the widget."""
         self._cursor = self._position(item)
@@ -651,12 +669,12 @@ class RaterWidget(anywidget.AnyWidget):
     # ------------------------------------------------------------ study manifest
 
     def _record_manifest(self, *, order: Any, seed: int) -> None:
-        """Record the study manifest on first use; ``order`` is the OrderSpec (typed Any so
-        subclasses that extend the manifest can pass it through untouched)."""
+        """Record the study manifest on first use, or warn when the rubric or the data
+        differ from the recorded ones (``rater_widgets.study``); ``order`` is the
+        OrderSpec (typed Any so subclasses that extend the manifest can pass it through)."""
         assert isinstance(order, OrderSpec)
-        from rater_widgets import __version__
+        from rater_widgets import __version__, study
 
-        manifest = self._store.get_manifest(self.study)
         current = {
             "rubric": self.rubric.to_dict(),
             "rubric_hash": self.rubric.rubric_hash,
@@ -674,18 +692,11 @@ class RaterWidget(anywidget.AnyWidget):
             "package_version": __version__,
             "n_items": len(self._queue),
             "id_column": self._id_col,
+            "store": self._store.url,
+            **study.widget_record(self),
         }
-        if manifest is None:
-            self._store.put_manifest(self.study, current)
-        elif manifest.get("rubric_hash") != current["rubric_hash"]:
-            import warnings
-
-            warnings.warn(
-                f"study {self.study!r} in {self._store.url} was started with another rubric "
-                f"(hash {manifest.get('rubric_hash')}, now {current['rubric_hash']}); answers "
-                "record the hash they were given under. Use a new study= name to keep them apart.",
-                stacklevel=3,
-            )
+        index = study.fingerprint(self._frame, id=self._id_col)
+        study.check_manifest(self._store, self.study, current, index)
 
     # ------------------------------------------------------------ display without a kernel
 
