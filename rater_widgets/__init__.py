@@ -9,6 +9,7 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from rater_widgets import datasets, export, stats, traces
+from rater_widgets.bundle import Study, load_study
 from rater_widgets.fields import Choice, Flag, MultiChoice, Number, Option, Scale, Text
 from rater_widgets.ordering import Assignment
 from rater_widgets.rubric import Rubric, RubricError
@@ -35,12 +36,14 @@ __all__ = [
     "RubricError",
     "Scale",
     "StoreError",
+    "Study",
     "Text",
     "TraceRater",
     "Wellbeing",
     "__version__",
     "datasets",
     "export",
+    "load_study",
     "open_store",
     "stats",
     "traces",

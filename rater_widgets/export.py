@@ -6,6 +6,8 @@ Sections (one per kind of export; add new ones below the last):
 2. Rankings to pairwise comparisons (:func:`rank_to_pairs`).
 3. Preference pairs for DPO / reward-model training (:func:`preference_pairs`,
    :func:`write_preference_pairs`).
+4. Study bundles: manifest, rubric, ids, annotations and history in one folder
+   (:func:`study_bundle`; read back with ``rw.load_study``).
 
 Every function returns a Polars frame; ``.to_pandas()`` and ``.to_arrow()`` give the
 other two.
@@ -33,6 +35,7 @@ __all__ = [
     "comparisons",
     "preference_pairs",
     "rank_to_pairs",
+    "study_bundle",
     "write_preference_pairs",
 ]
 
@@ -349,6 +352,45 @@ def write_preference_pairs(
     else:
         pairs.write_parquet(path)
     return pairs
+
+
+# ================================================================ 4. study bundles
+
+
+def study_bundle(
+    source: Any,
+    path: str | Path,
+    *,
+    study: str | None = None,
+    data: Any = None,
+    include_content: bool = False,
+    overwrite: bool = False,
+) -> Path:
+    """Write a study to one folder that ``rw.load_study(path)`` reads back anywhere, with
+    no widget and no browser; returns the folder.
+
+    ``source``: a rater widget, or a store (path, URL or open store) with ``study=``
+    (optional when the store holds one study). The folder holds ``manifest.json``,
+    ``rubric.json``, ``items.parquet`` (ids and per-item data hashes),
+    ``annotations.parquet`` (typed latest answers), ``history.parquet`` (every revision)
+    and ``README.txt``.
+
+    Item content (the columns the widget shows) goes into ``items.parquet`` ONLY with
+    ``include_content=True``; README.txt and ``manifest["bundle"]["contains_item_content"]``
+    say so, and the folder is then created readable by its owner only. Stores hold no
+    item content, so a store source needs ``data=`` (the frame, or a Parquet/JSONL/CSV
+    file) for that; data that differs from the study's fingerprint gives a UserWarning.
+    An existing bundle is replaced only with ``overwrite=True``.
+
+    >>> rw.export.study_bundle(w, "pilot-bundle")                           # doctest: +SKIP
+    >>> rw.export.study_bundle("study.sqlite", "b", study="pilot")          # doctest: +SKIP
+    >>> rw.export.study_bundle(w, "with-content", include_content=True)     # doctest: +SKIP
+    """
+    from rater_widgets.bundle import write_bundle
+
+    return write_bundle(
+        source, path, study=study, data=data, include_content=include_content, overwrite=overwrite
+    )
 
 
 # ================================================================ helpers

@@ -98,7 +98,7 @@ def _xxh64(column: str) -> pl.Expr:
         raise ImportError(
             "fingerprinting study data needs the polars-hash package: pip install polars-hash"
         ) from exc
-    return plh.col(column).nchash.xxhash64()  # type: ignore[no-any-return]
+    return plh.col(column).nchash.xxhash64()
 
 
 @dataclasses.dataclass(frozen=True)
