@@ -92,6 +92,8 @@ export class Session {
   /** The most recent submit or skip and how its save went: what the status pill shows. */
   last: { pos: number; id: string; state: SaveState } | null = null;
   private pending = new Map<number, Pending>();
+  /** positions asked for and not arrived yet: never ask twice (a long trace is 60 KB) */
+  private requested = new Set<number>();
   private seq = 0;
   private listeners = new Set<() => void>();
   private helloSent = false;
@@ -241,8 +243,9 @@ export class Session {
     const behind = Number(this.config.lookbehind ?? 2);
     const out: number[] = [];
     for (let p = Math.max(0, pos - behind); p <= Math.min(this.total - 1, pos + ahead); p++) {
-      if (!this.cache.has(p)) out.push(p);
+      if (!this.cache.has(p) && !this.requested.has(p)) out.push(p);
     }
+    for (const p of out) this.requested.add(p);
     return out;
   }
 
@@ -251,6 +254,7 @@ export class Session {
       case "items":
         for (const item of msg.items) {
           this.cache.set(item.pos, item);
+          this.requested.delete(item.pos);
         }
         this.evict();
         break;
@@ -281,6 +285,7 @@ export class Session {
         break;
       }
       case "error": {
+        this.requested.clear(); // a refused request may not bring its items: ask again
         const p = msg.seq === null ? undefined : this.pending.get(msg.seq);
         if (p) {
           this.pending.delete(p.seq);
@@ -304,6 +309,7 @@ export class Session {
       case "invalidate":
         if (msg.pos === null) this.cache.clear();
         else for (const pos of msg.pos) this.cache.delete(pos);
+        this.requested.clear();
         break;
     }
     this.notify();

@@ -107,3 +107,24 @@ describe("ActiveTimer", () => {
     expect(timer.take(1)).toBe(500);
   });
 });
+
+describe("look-ahead requests", () => {
+  it("never asks twice for an item that is on its way", () => {
+    const m = model(20);
+    const s = new Session(m as any, () => 0);
+    s.hello("v");
+    m.receive({ type: "items", items: [item(0)] });
+    m.receive({ type: "cursor", pos: 0 });
+    const asked = () => m.sent.flatMap((x) => x.need ?? []);
+    expect(asked()).toEqual([1, 2]);
+    s.forward();
+    s.forward();
+    s.forward(); // items 1..3 not arrived yet
+    expect(asked().filter((p: number) => p === 2)).toHaveLength(1);
+    expect(new Set(asked()).size).toBe(asked().length);
+    m.receive({ type: "items", items: [item(1), item(2), item(3)] });
+    m.receive({ type: "invalidate", pos: [2] });
+    s.goto(2);
+    expect(m.lastSent("goto").need).toContain(2); // dropped from the cache: asked again
+  });
+});
