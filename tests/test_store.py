@@ -6,6 +6,7 @@ Backend-only behaviour lives in test_store_sqlite.py and test_store_postgres.py.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -434,3 +435,10 @@ def test_a_closed_store_says_so(store: Store):
     with pytest.raises(StoreError, match="closed"):
         store.latest("pilot")
     store.close()  # closing twice is fine
+
+
+def test_a_store_left_open_closes_its_connection_when_collected(store_url: str):
+    # the widget-free one-liner open_store(url).latest(...) must not leak a connection
+    # (an unclosed psycopg connection warns, and warnings are errors in this suite)
+    assert open_store(store_url).latest("pilot").height == 0
+    gc.collect()

@@ -8,6 +8,7 @@ import re
 import uuid
 from pathlib import Path
 
+import polars as pl
 import psycopg
 import pytest
 
@@ -164,15 +165,24 @@ def test_latest_does_not_miss_a_row_whose_lower_id_commits_late(db: tuple[PgServ
     reader, writer = open_store(server.url(name)), open_store(server.url(name))
     assert reader.latest("pilot").height == 0
     slow = psycopg.connect(server.url(name))  # a transaction that takes its time
-    slow.execute(
-        "INSERT INTO rater_widgets.annotations (study, item_id, annotator, kind, answer) "
-        "VALUES ('pilot', 'slow', 'ana', 'answer', '{\"v\": 1}')"
-    )
-    writer.append(row("fast", "ana"))  # a higher row id, committed first
-    assert reader.latest("pilot")["item_id"].to_list() == ["fast"]
+    for item in ("slow", "both"):
+        slow.execute(
+            "INSERT INTO rater_widgets.annotations (study, item_id, annotator, kind, answer) "
+            "VALUES ('pilot', %s, 'ana', 'answer', '{\"v\": \"late\"}')",
+            (item,),
+        )
+    writer.append(row("fast", "ana"))  # higher row ids, committed first
+    writer.append(row("both", "ana", "newer"))
+    assert reader.latest("pilot")["item_id"].to_list() == ["fast", "both"]
     slow.commit()
     slow.close()
-    assert sorted(reader.latest("pilot")["item_id"]) == ["fast", "slow"]
+    latest = reader.latest("pilot")
+    assert sorted(latest["item_id"]) == ["both", "fast", "slow"]
+    assert latest["row_id"].is_sorted()
+    both = latest.filter(pl.col("item_id") == "both")["answer"].item()
+    assert json.loads(both) == {"rationale": "newer"}  # the higher row id still wins
+    with open_store(server.url(name)) as fresh:
+        assert latest.equals(fresh.latest("pilot"))  # the same as a full read
     reader.close()
     writer.close()
 

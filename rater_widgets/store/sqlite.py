@@ -507,6 +507,13 @@ class SQLiteStore(Store):
                 self._conn.close()
         self._cache.clear()  # outside the lock: a reader may hold the cache and wait for it
 
+    def __del__(self) -> None:
+        # ``open_store(url).annotations(study)`` must not leave a connection open
+        conn = getattr(self, "_conn", None)
+        if conn is not None and not getattr(self, "_closed", True):
+            with contextlib.suppress(Exception):
+                conn.close()
+
     def __repr__(self) -> str:
         return f"SQLiteStore({self.url!r})"
 
