@@ -99,6 +99,12 @@ def _from_store(store: Any, study: str | None, data: Any, include_content: bool)
             )
         id_col = manifest.get("id_column", "id")
         frame = to_polars(_read_table(data) if isinstance(data, str | Path) else data)
+        missing = [c for c in (id_col, *index.columns) if c not in frame.columns]
+        if missing:
+            raise ValueError(
+                f"data= lacks column(s) {missing} that study {study!r} was labeled on; "
+                f"its columns are {frame.columns}"
+            )
         now = fingerprint(frame, id=id_col, columns=index.columns)
         change = compare(index, now)
         if change:

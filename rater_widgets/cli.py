@@ -147,6 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo.add_argument("--overwrite", action="store_true", help="replace an existing demo.ipynb")
     demo.set_defaults(func=cmd_demo)
+    from rater_widgets import _cli_export
+
+    _cli_export.add_parser(sub)
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result
