@@ -238,7 +238,7 @@ class Store(abc.ABC):
 
 def annotations_from_manifest(store: Store, study: str) -> pl.DataFrame:
     """Typed latest answers of a study, using the rubric recorded in its manifest."""
-    from rater_widgets.frames import typed_annotations
+    from rater_widgets.frames import decode_schema, typed_annotations
     from rater_widgets.rubric import Rubric
 
     manifest = store.get_manifest(study)
@@ -247,4 +247,7 @@ def annotations_from_manifest(store: Store, study: str) -> pl.DataFrame:
             f"study {study!r} in {store.url} has no manifest with a rubric; "
             f"known studies: {store.studies()}"
         )
-    return typed_annotations(store.latest(study), Rubric.from_dict(manifest["rubric"]))
+    rubric = Rubric.from_dict(manifest["rubric"])
+    # the widget's own answer keys (step ratings, preferences, ...) keep their types too
+    extra = decode_schema(manifest.get("answer_schema"))
+    return typed_annotations(store.latest(study, role="annotator"), rubric, extra=extra)

@@ -511,8 +511,10 @@ class SQLiteStore(Store):
         # ``open_store(url).annotations(study)`` must not leave a connection open
         conn = getattr(self, "_conn", None)
         if conn is not None and not getattr(self, "_closed", True):
-            with contextlib.suppress(Exception):
+            try:  # noqa: SIM105 - no module globals here: may run at interpreter shutdown
                 conn.close()
+            except Exception:
+                pass
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.url!r})"
