@@ -58,7 +58,10 @@ def _comparable(name: str, dtype: pl.DataType) -> pl.Expr:
     # an answer of their own ("not shown" differs from any value)
     col = pl.col(name)
     if isinstance(dtype, pl.List):
-        return col.list.eval(pl.element().cast(pl.String)).list.sort().list.join(", ")
+        as_text = col.list.eval(pl.element().cast(pl.String))
+        if isinstance(dtype.inner, pl.Enum | pl.String):
+            as_text = as_text.list.sort()  # a set of options; ratings per step keep order
+        return as_text.list.join(", ")
     return col.cast(pl.String)
 
 

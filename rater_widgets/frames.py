@@ -8,6 +8,8 @@ Boolean, ...) and ``group_by`` or Altair work without casting.
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +19,10 @@ import polars as pl
 from rater_widgets.fields import Choice, Field, Flag, MultiChoice, Number, Scale, Text
 from rater_widgets.rubric import Rubric
 
-__all__ = ["answer_dtypes", "to_polars", "typed_annotations", "typed_history"]
+__all__ = [
+    "answer_dtypes", "decode_schema", "encode_schema", "to_polars", "typed_annotations",
+    "typed_history",
+]  # fmt: skip
 
 SPAN_DTYPE = pl.Struct(
     {"start": pl.Int64(), "end": pl.Int64(), "label": pl.String(), "text": pl.String()}
@@ -44,6 +49,22 @@ def to_polars(data: Any, what: str = "data") -> pl.DataFrame:
     native = frame.to_polars()
     assert isinstance(native, pl.DataFrame)
     return native
+
+
+def encode_schema(schema: Mapping[str, pl.DataType]) -> str:
+    """A JSON-safe text of column types (an empty Arrow IPC frame, base64): the study
+    manifest keeps the types of a widget's own answer keys this way."""
+    buf = io.BytesIO()
+    pl.DataFrame(schema=dict(schema)).write_ipc(buf)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def decode_schema(text: str | None) -> dict[str, pl.DataType]:
+    """The column types written by :func:`encode_schema` ({} for None)."""
+    if not text:
+        return {}
+    frame = pl.read_ipc(io.BytesIO(base64.b64decode(text)))
+    return dict(frame.schema)
 
 
 def field_dtype(field: Field) -> pl.DataType:

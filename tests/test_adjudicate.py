@@ -84,3 +84,20 @@ def test_nothing_to_adjudicate_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="mode='adjudication'"):
         rw.ItemRater(df, rubric, content="text", store=str(tmp_path / "s.sqlite"),
                      annotator="lead", mode="adjudication")  # fmt: skip
+
+
+def test_adjudicate_on_widget_keys_and_store_reads_them_typed(tmp_path):
+    df = rw.datasets.traces(n=4, seed=0)
+    store = str(tmp_path / "t.sqlite")
+    for who, rating in [("ana", 1), ("bo", 0)]:
+        w = rw.TraceRater(df, store=store, annotator=who)
+        row = df.row(0, named=True)
+        n = len(rw.traces.parse_trace(row["reasoning"]).steps)
+        w.submit({"step_ratings": [rating] * n}, item=row["id"])
+    lead = rw.TraceRater(df, store=store, annotator="lead", mode="adjudicate",
+                         disagree_on=["step_ratings"])  # fmt: skip
+    assert lead.queue.get_column("id").to_list() == [df["id"][0]]
+    # a store read without any widget keeps the widget's own columns, typed
+    typed = rw.open_store(store).annotations("default")
+    assert typed.schema["step_ratings"] == pl.List(pl.Int8)
+    assert sorted(typed.get_column("annotator").to_list()) == ["ana", "bo"]

@@ -249,5 +249,8 @@ def annotations_from_manifest(store: Store, study: str) -> pl.DataFrame:
         )
     rubric = Rubric.from_dict(manifest["rubric"])
     # the widget's own answer keys (step ratings, preferences, ...) keep their types too
+    # (the manifest's answer schema also records the source id type as "id")
     extra = decode_schema(manifest.get("answer_schema"))
-    return typed_annotations(store.latest(study, role="annotator"), rubric, extra=extra)
+    id_dtype = extra.pop("id", None)
+    latest = store.latest(study, role="annotator")
+    return typed_annotations(latest, rubric, extra=extra, id_dtype=id_dtype)

@@ -149,8 +149,10 @@ class RaterWidget(anywidget.AnyWidget):
         self.mode = mode
         self._role = ROLES[mode]
         self._disagree_on = decision_fields(rubric) if disagree_on is None else list(disagree_on)
+        own = self._own_answer_keys()
         for name in self._disagree_on:
-            rubric[name]  # an unknown field raises, naming the nearest
+            if name not in own:
+                rubric[name]  # an unknown field raises, naming the nearest
         if mode != "label":
             focus = self._focus_items(mode).implode()
             in_focus = pl.col(id).cast(pl.String).is_in(focus)
@@ -695,7 +697,7 @@ class RaterWidget(anywidget.AnyWidget):
             "store": self._store.url,
             **study.widget_record(self),
         }
-        index = study.fingerprint(self._frame, id=self._id_col)
+        index = study.fingerprint(self._frame, id=self._id_col, columns=study.shown_columns(self))
         study.check_manifest(self._store, self.study, current, index)
 
     # ------------------------------------------------------------ display without a kernel
