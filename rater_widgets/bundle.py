@@ -30,7 +30,14 @@ from typing import Any
 import polars as pl
 
 from rater_widgets.rubric import Rubric
-from rater_widgets.study import DataChange, DataIndex, compare, fingerprint, schema_from_text
+from rater_widgets.study import (
+    DataChange,
+    DataIndex,
+    compare,
+    fingerprint,
+    schema_from_text,
+    shown_columns,
+)
 
 __all__ = ["BUNDLE_FORMAT", "Study", "load_study", "write_bundle"]
 
@@ -54,8 +61,9 @@ class _Parts:
 
 def _from_widget(w: Any, include_content: bool) -> _Parts:
     manifest = w.store.get_manifest(w.study) or {}
-    index = fingerprint(w._frame, id=w._id_col)
-    content = [c for c in w._frame.columns if c != w._id_col] if include_content else []
+    shown = shown_columns(w)
+    index = fingerprint(w._frame, id=w._id_col, columns=shown)
+    content = shown if include_content else []
     items = (
         w._frame.select(pl.col(w._id_col).alias("id"), *content)
         .with_columns(pl.col("id").cast(pl.String).alias("_key"))

@@ -12,7 +12,8 @@ Each item is hashed with **XXH64** (seed 0, via the ``polars-hash`` plugin: a st
 published algorithm, so the value is the same on every machine, Polars version and run;
 Polars' own ``Series.hash`` is documented as stable only within one Polars version, so it
 is not used). The hashed bytes are the item's canonical text: its id and every column the
-widget holds (content, context, flags, suggestions, gold), in the widget's column order,
+widget shows (:func:`shown_columns`: content, context, trace, responses, model names; not
+display options such as ``sensitive=`` or ``suggestion=``), in the widget's order,
 joined by ``\\x1f``; strings as they are, nested values (chat messages, lists) as JSON,
 binary as hex, numbers and dates as Polars prints them, nulls as ``\\x00``.
 
@@ -50,6 +51,7 @@ __all__ = [
     "fingerprint",
     "schema_from_text",
     "schema_to_text",
+    "shown_columns",
     "study_change",
     "widget_record",
 ]
@@ -225,7 +227,7 @@ class DataChange:
         )
         if self.columns_before != self.columns_now:
             text += (
-                f"; the widget holds columns {list(self.columns_now)}, "
+                f"; the widget shows columns {list(self.columns_now)}, "
                 f"the study was started with {list(self.columns_before)}"
             )
         return text
@@ -369,6 +371,19 @@ def widget_record(widget: Any) -> dict[str, Any]:
         columns["models"] = models if isinstance(models, list) else [models]
     schema = {"id": widget._id_dtype, **widget._own_answer_keys()}
     return {"columns": columns, "answer_schema": schema_to_text(schema)}
+
+
+def shown_columns(widget: Any) -> list[str]:
+    """The columns whose values a widget shows as item content: content and context,
+    the trace, the responses and model names. Display options (``sensitive=``,
+    ``content_warning=``, ``suggestion=``, ``gold=``) are left out: two annotators who
+    set them differently still label the same items."""
+    names = [c.name for c in widget._spec.columns]
+    trace = getattr(widget, "_trace_col", None)
+    models = getattr(widget, "_models", None) or getattr(widget, "_model_cols", None) or []
+    extra = [trace] if isinstance(trace, str) else []
+    extra += [models] if isinstance(models, str) else list(models)
+    return [c for c in dict.fromkeys([*names, *extra]) if c != widget._id_col]
 
 
 # ================================================================ schemas as text
