@@ -409,7 +409,44 @@ def _answer_line(src: str, hi: int, lines: list[_Line]) -> tuple[int, tuple[int,
         if m is not None:
             a, b = strip_span(src, m.end(), hi)
             return (i, (a, b)) if b > a else None
+    # no marker: a last line like "The final answer is $\boxed{3}$" states it too
+    last = next((i for i in range(len(lines) - 1, -1, -1) if not lines[i].blank), None)
+    if last is not None and not lines[last].code:
+        boxed = _boxed(src, lines[last].start, lines[last].end)
+        if boxed is not None:
+            return last, boxed
     return None
+
+
+def _boxed(src: str, lo: int, hi: int) -> tuple[int, int] | None:
+    """The span inside the last ``\\boxed{…}`` of ``src[lo:hi]`` (braces balanced)."""
+    start = src.rfind("\\boxed{", lo, hi)
+    if start < 0:
+        return None
+    i = start + len("\\boxed{")
+    depth = 1
+    for j in range(i, hi):
+        if src[j] == "{":
+            depth += 1
+        elif src[j] == "}":
+            depth -= 1
+            if depth == 0:
+                a, b = strip_span(src, i, j)
+                return (a, b) if b > a else None
+    return None
+
+
+def _strip_marker(src: str, span: tuple[int, int]) -> tuple[int, int] | None:
+    """Drop a leading "Final answer:" / "####" marker from an answer span."""
+    a, b = span
+    m = _ANSWER.match(src, a, b)
+    if m is not None and not m.group("colon"):
+        m = None
+    m = m or _GSM8K.match(src, a, b)
+    if m is None:
+        return span
+    a2, b2 = strip_span(src, m.end(), b)
+    return (a2, b2) if b2 > a2 else None
 
 
 def has_think_tags(text: str) -> bool:
@@ -436,6 +473,8 @@ def parse_text(
             for p in sub:
                 p.meta.update({"outside_think": True} if block is None else {"think": block})
             pieces.extend(sub)
+        if span is not None:
+            span = _strip_marker(src, span)
         answer = src[span[0] : span[1]] if span else None
         return TextResult(pieces, answer, span, "think", warnings)
     if splitter is not None:

@@ -747,3 +747,23 @@ def test_property_any_structure_parses(x: Any) -> None:
     _assert_sane(t)
     if isinstance(x, float) and math.isnan(x):
         assert t.steps == []
+
+
+def test_answer_marker_after_think_is_stripped():
+    t = parse_trace("<think>\n1. a\n2. b\n</think>\n\nFinal answer: 3")
+    assert t.answer == "3"
+    src = "<think>x</think>#### 42"
+    t = parse_trace(src)
+    assert t.answer == "42"
+    assert src[t.answer_span[0] : t.answer_span[1]] == "42"
+
+
+def test_boxed_answer_on_the_last_line():
+    src = "Step 1: 1/2 + 1/2 = 1.\nStep 2: halve it.\nThe final answer is $\\boxed{\\frac{1}{2}}$."
+    t = parse_trace(src)
+    assert t.answer == "\\frac{1}{2}"
+    assert src[t.answer_span[0] : t.answer_span[1]] == t.answer
+    assert [s.text for s in t.steps] == ["1/2 + 1/2 = 1.", "halve it."]
+    # a boxed value in the middle of the reasoning is not the answer
+    t = parse_trace("Step 1: we get $\\boxed{2}$ here.\nStep 2: then 3.")
+    assert t.answer is None
