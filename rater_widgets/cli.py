@@ -147,6 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo.add_argument("--overwrite", action="store_true", help="replace an existing demo.ipynb")
     demo.set_defaults(func=cmd_demo)
+    from rater_widgets._cli_report import add_parser as add_report_parser
+
+    add_report_parser(sub)
     from rater_widgets import _cli_export
 
     _cli_export.add_parser(sub)
