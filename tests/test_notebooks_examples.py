@@ -1,0 +1,153 @@
+"""notebooks/quickstart.ipynb and notebooks/trust_safety.ipynb run headlessly, top to
+bottom, in a fresh folder (widgets driven through ``w.submit``); their analysis cells run
+from a study bundle; the exported HTML of an executed notebook holds no item content."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbclient
+import nbformat
+import polars as pl
+import pytest
+
+import rater_widgets as rw
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NAMES = ("quickstart.ipynb", "trust_safety.ipynb")
+
+
+def _text(cell: nbformat.NotebookNode) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            parts.append(out.get("text", ""))
+        elif "data" in out:
+            parts.append(out["data"].get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def _run(name: str, folder: Path) -> nbformat.NotebookNode:
+    path = folder / name
+    shutil.copy(NOTEBOOKS / name, path)
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    )
+    client.execute()
+    for cell in nb.cells:
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors, errors
+        # no warning of any kind (a data-change warning would mean mixed studies)
+        stderr = [o for o in cell.get("outputs", []) if o.get("name") == "stderr"]
+        assert not stderr, stderr
+    nbformat.write(nb, path)
+    return nb
+
+
+def _cell(nb: nbformat.NotebookNode, needle: str) -> nbformat.NotebookNode:
+    return next(c for c in nb.cells if c.cell_type == "code" and needle in c.source)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_is_stored_without_outputs(name: str) -> None:
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == []
+            assert cell.execution_count is None
+
+
+@pytest.mark.notebooks
+def test_quickstart_runs_and_its_bundle_reads_back(tmp_path: Path) -> None:
+    nb = _run("quickstart.ipynb", tmp_path)
+    assert "Progress(done=3, skipped=0, total=3)" in _text(_cell(nb, "w.progress"))
+    # the analysis from the bundle gives what the store holds
+    store = rw.open_store(tmp_path / "study.sqlite")
+    study = rw.load_study(tmp_path / "quickstart-bundle")
+    assert study.annotations.height == store.latest("default").height == 6
+    counts = dict(study.annotations.group_by("verdict").len().rows())
+    assert counts == {"safe": 4, "violating": 2}
+    shown = _text(_cell(nb, 'study.annotations.group_by("verdict")'))
+    assert "safe" in shown
+    assert "violating" in shown
+    assert "same data as the study: True" in _text(_cell(nb, "study.check(df)"))
+    # the rater cell was a live widget with the static summary beside it
+    rater = _cell(nb, "rw.ItemRater(df, rubric")
+    data = rater.outputs[0]["data"]
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert "<b>ItemRater</b> · study <code>default</code>" in data["text/html"]
+
+
+@pytest.fixture(scope="module")
+def trust_safety(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, nbformat.NotebookNode]:
+    folder = tmp_path_factory.mktemp("ts")
+    return folder, _run("trust_safety.ipynb", folder)
+
+
+@pytest.mark.notebooks
+def test_trust_safety_runs_from_labels_to_bundle(trust_safety) -> None:
+    folder, nb = trust_safety
+    progress = _text(_cell(nb, "for seed, rater in"))
+    assert progress.count("Progress(done=121, skipped=0, total=121)") == 2
+    live = _text(_cell(nb, "Cohen's kappa (lead vs sam)"))
+    bundled = _text(_cell(nb, "Cohen's kappa from the bundle"))
+    kappa = live.split("(lead vs sam):")[1].split()[0]
+    assert 0.5 < float(kappa) < 1.0  # two raters with their own slips
+    assert f"from the bundle: {kappa}" in bundled
+    # the same model-vs-human confusion table, live and from the bundle
+    live_table = _text(_cell(nb, "confusion.pivot"))
+    assert "borderline" in live_table
+    assert live_table in _text(_cell(nb, 'rw.load_study("ts-bundle")'))
+    study = rw.load_study(folder / "ts-bundle")
+    assert not study.contains_content
+    assert study.manifest["rubric"]["guidelines"].strip().startswith("## Moderation policy")
+    assert set(study.annotations.get_column("annotator").unique()) == {"lead", "sam"}
+    # every answer records that the rater saw the redacted view
+    store = rw.open_store(folder / "trust_safety.sqlite")
+    metas = store.history("ts-pilot").get_column("meta").to_list()
+    assert all(json.loads(m)["redacted_view"] for m in metas)
+
+
+@pytest.mark.notebooks
+def test_bundle_and_exported_html_hold_no_item_content(trust_safety) -> None:
+    from nbconvert import HTMLExporter
+
+    folder, nb = trust_safety
+    responses = rw.datasets.moderation(n=120, seed=0).get_column("response").to_list()
+    snippets = [r.strip()[:40] for r in responses if len(r.strip()) >= 20]
+    for path in (folder / "ts-bundle").iterdir():
+        raw = path.read_bytes().decode("utf-8", errors="replace")
+        assert not [s for s in snippets if s in raw], path.name
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert not [s for s in snippets if s in html]
+    # the page carries the widget state the frontend's no-kernel summary is drawn from:
+    # the rubric and the counts, and nothing of the items
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    raters = [s["state"] for s in state.values() if s["state"].get("_kind") == "item"]
+    assert raters
+    assert raters[0]["_progress"]["total"] == 121
+    assert [f["name"] for f in raters[0]["_rubric"]["fields"]][:2] == ["verdict", "categories"]
+    assert '"_progress"' in html
+    # the text/html summary (shown where widgets do not run) names the rater and counts
+    summary = _cell(nb, "redact=True,\n").outputs[0]["data"]["text/html"]
+    assert "<b>ItemRater</b> · study <code>ts-pilot</code>" in summary
+    assert "of 121" in summary
+    assert not [s for s in snippets if s in summary]
+
+
+def test_bundle_analysis_needs_no_widget(tmp_path: Path) -> None:
+    """What the notebooks' bundle cells do, in a process with no widget on the store."""
+    df = pl.DataFrame({"id": [1, 2], "text": ["x", "y"]})
+    rubric = rw.Rubric([rw.Choice("verdict", ["safe", "violating"], required=True)])
+    w = rw.ItemRater(df, rubric, content="text", store=str(tmp_path / "s.sqlite"), annotator="a")
+    w.submit({"verdict": "safe"})
+    rw.export.study_bundle(w, tmp_path / "b")
+    w.close()
+    (tmp_path / "s.sqlite").unlink()  # the store is gone: the bundle stands alone
+    study = rw.load_study(tmp_path / "b")
+    assert study.annotations.get_column("verdict").to_list() == ["safe"]
