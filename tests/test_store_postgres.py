@@ -174,7 +174,9 @@ def test_latest_does_not_miss_a_row_whose_lower_id_commits_late(db: tuple[PgServ
     writer.append(row("fast", "ana"))  # higher row ids, committed first
     writer.append(row("both", "ana", "newer"))
     assert reader.latest("pilot")["item_id"].to_list() == ["fast", "both"]
+    token = reader.change_token("pilot")
     slow.commit()
+    assert reader.change_token("pilot") != token  # though the highest row id is the same
     slow.close()
     latest = reader.latest("pilot")
     assert sorted(latest["item_id"]) == ["both", "fast", "slow"]

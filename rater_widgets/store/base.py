@@ -137,9 +137,10 @@ class Store(abc.ABC):
         return annotations_from_manifest(self, study)
 
     def change_token(self, study: str | None = None) -> tuple[int, int]:
-        """A value that changes whenever rows are added or purged: ``(last row id,
-        number of purges)``. Caches compare it instead of re-reading every row; the
-        last row id alone would miss a purge.
+        """An opaque value that changes whenever rows of ``study`` (or of any study) are
+        added or purged: compare it with ``==`` to know whether a cached frame is stale.
+        The last row id alone would miss a purge, and on Postgres a row whose lower id
+        commits late.
 
         >>> from rater_widgets.store import open_store
         >>> open_store(":memory:").change_token()
