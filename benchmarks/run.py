@@ -45,6 +45,20 @@ BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 SECTIONS = ("bundle", "kernel", "store", "browser", "nodelay")
 
 
+#: pigeonXT-jupyter 0.7.3 declares jupyterlab<4, pandas<2 and numpy<2 (its code runs fine on
+#: JupyterLab 4.6, pandas 3 and numpy 2): a plain pip install downgrades the environment.
+PEERS_INSTALL = (
+    "pip install 'ipyannotations==0.5.1' && pip install --no-deps 'pigeonXT-jupyter==0.7.3'"
+)
+
+
+def missing_peers() -> list[str]:
+    """The peer packages the comparison needs that are not importable here."""
+    import importlib.util
+
+    return [m for m in ("pigeonXT", "ipyannotations") if importlib.util.find_spec(m) is None]
+
+
 def kernel_rows(rows_n: int, labels: int, repeats: int) -> tuple[list[Row], dict[str, Any]]:
     """Construction time and memory (subprocesses), ``w.annotations`` after many labels."""
     ld = load()
@@ -199,6 +213,11 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
 
+    missing = missing_peers()
+    if missing and only & {"kernel", "browser", "nodelay"}:
+        sys.exit(f"the peers {', '.join(missing)} are not installed; install them with\n"
+                 f"    {PEERS_INSTALL}\n(--no-deps: pigeonXT's metadata would downgrade "
+                 "JupyterLab to 3.x, pandas to 1.x and numpy to 1.x)")  # fmt: skip
     started = time.monotonic()
     info = machine()
     info["niceness"] = os.nice(0)
@@ -228,6 +247,10 @@ def main() -> None:
         rows += got[0]
         raw["nodelay"] = got[1]
     rows += compare(rows)
+    end_commit = machine()["commit"]
+    if end_commit != info["commit"]:
+        # other work landed while this ran: the sections may not all measure the same code
+        info["commit"] = f"{info['commit']} -> {end_commit} (the tree changed during the run)"
     rows.sort(key=lambda r: r.section)  # stable: keeps the order within a section
     raw["rows"] = [r.to_json() for r in rows]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
