@@ -10,7 +10,6 @@ static images.
 from __future__ import annotations
 
 import copy
-from datetime import datetime
 from typing import Any
 
 import altair as alt
@@ -279,8 +278,3 @@ def bradley_terry(table: pl.DataFrame) -> Any:
     if "criterion" in table.columns:
         chart = chart.facet(row=alt.Row("criterion:N", title=None))
     return _finish(chart, "Model strengths (95% bootstrap CIs)")
-
-
-def timestamp() -> str:
-    """Now, for report headers (UTC, to the second)."""
-    return datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")

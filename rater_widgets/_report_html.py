@@ -19,8 +19,6 @@ from typing import Any
 
 import polars as pl
 
-from rater_widgets._report_charts import themed
-
 __all__ = ["Page", "Section", "file_html", "notebook_html", "script_json"]
 
 CONTENT_WARNING = "This report contains item content"
@@ -221,6 +219,8 @@ def file_html(page: Page) -> str:
     """The self-contained report file."""
     import altair as alt
 
+    from rater_widgets._report_charts import themed
+
     nav = "".join(f"<li><a href='#rw-{_e(s.key)}'>{_e(s.title)}</a></li>" for s in page.sections)
     parts = []
     for s in page.sections:
@@ -257,6 +257,8 @@ def file_html(page: Page) -> str:
 
 def _svg_img(spec: dict[str, Any], mode: str, alt_text: str) -> str:
     import vl_convert as vlc
+
+    from rater_widgets._report_charts import themed
 
     svg = vlc.vegalite_to_svg(themed(spec, mode))
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from rater_widgets import _report_charts as charts
 from rater_widgets import _report_stats as st
 from rater_widgets._report_html import Page, Section, file_html, notebook_html
 from rater_widgets._report_load import ReportInput, load
@@ -173,9 +173,22 @@ def report(
 # ------------------------------------------------------------------ assembly
 
 
+def _charts() -> Any:
+    """The chart module; Altair is an optional dependency, imported when first needed."""
+    try:
+        from rater_widgets import _report_charts
+    except ImportError as e:
+        raise ImportError(
+            f"rw.report needs Altair and vl-convert-python ({e}): "
+            "pip install 'rater_widgets[report]'"
+        ) from e
+    return _report_charts
+
+
 def _build(
     inp: ReportInput, *, include_content: bool, title: str | None, ci: float, n_boot: int
 ) -> Page:
+    charts = _charts()
     notes: list[str] = []
     page = Page(
         title=title or f"Annotation report: {inp.study or 'study'}",
@@ -285,7 +298,8 @@ def _facts(inp: ReportInput) -> list[tuple[str, str]]:
     ]
     if inp.rubric is not None:
         facts.append(("rubric", inp.rubric.rubric_hash[:12]))
-    facts += [("generated", charts.timestamp()), ("rater_widgets", __version__)]
+    now = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    facts += [("generated", now), ("rater_widgets", __version__)]
     return facts
 
 
