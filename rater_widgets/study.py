@@ -22,7 +22,7 @@ row order (the serving order is the seed's and ``order=``'s business, recorded a
 1M rows of ~250 characters hash in about 0.2 s (``benchmarks/bench_study.py``).
 
 To say *which* items changed, the manifest also keeps a compact index: the ids and the
-low 32 bits of each item hash, as zstd-compressed Parquet in base64 (~7 bytes per item).
+low 32 bits of each item hash, as zstd-compressed Parquet in base64 (~6 bytes per item).
 
 >>> import polars as pl
 >>> idx = fingerprint(pl.DataFrame({"id": [1, 2], "text": ["a", "b"]}), id="id")
