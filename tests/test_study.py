@@ -311,3 +311,16 @@ def test_bundle_path_is_the_result(df, rubric, tmp_path):
     out = rw.export.study_bundle(make(df, rubric, tmp_path), tmp_path / "b")
     assert isinstance(out, Path)
     assert out == tmp_path / "b"
+
+
+def test_display_options_are_not_data(rubric, tmp_path):
+    df = rw.datasets.moderation(8, seed=1)
+    store = str(tmp_path / "s.sqlite")
+    rw.ItemRater(df, rubric, content="response", context=["prompt"], store=store,
+                 annotator="ana", sensitive="sensitive", suggestion="suggestion")  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # another annotator, other display options: same items
+        rw.ItemRater(df, rubric, content="response", context=["prompt"], store=store,
+                     annotator="bo")  # fmt: skip
+    with pytest.warns(UserWarning, match=r"8 changed .* shows columns \['response'\]"):
+        rw.ItemRater(df, rubric, content="response", store=store, annotator="cy")
