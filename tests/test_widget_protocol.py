@@ -218,3 +218,18 @@ def test_retract_is_a_new_revision(df, rubric, tmp_path):
         w.retract(item=10)
     again = make(df, rubric, tmp_path)
     assert again.current == 10
+
+
+def test_control_character_ids_are_refused(rubric, tmp_path):
+    df = pl.DataFrame({"id": ["ok", "bad\x1fid"], "text": ["a", "b"]})
+    with pytest.raises(ValueError, match="control characters"):
+        make(df, rubric, tmp_path)
+
+
+def test_purged_answers_disappear_from_the_cached_annotations(df, rubric, tmp_path):
+    w = make(df, rubric, tmp_path)
+    w.submit({"verdict": "violating", "rationale": "names a person"}, item=10)
+    w.submit({"verdict": "safe"}, item=11)
+    assert w.annotations.height == 2  # cached now
+    w.store.purge(["10"], reason="legal request", study="default")
+    assert w.annotations["id"].to_list() == [11]

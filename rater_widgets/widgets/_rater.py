@@ -186,7 +186,7 @@ class RaterWidget(anywidget.AnyWidget):
         if self.wellbeing.max_sensitive_per_hour:
             mine = self._store.history(study, annotator=self.annotator)
             self._exposure = exposure_in_last_hour(mine, _now())
-        self._cache: tuple[int, pl.DataFrame] | None = None
+        self._cache: tuple[tuple[int, int], pl.DataFrame] | None = None
         self._record_manifest(order=order_spec, seed=seed)
 
         super().__init__(_uid=uuid.uuid4().hex)
@@ -237,7 +237,7 @@ class RaterWidget(anywidget.AnyWidget):
 
         Reads the store (cached until the next write), so it also sees other kernels'.
         """
-        last = self._store.last_row_id(self.study)
+        last = self._store.change_token(self.study)  # sees purges too
         if self._cache is None or self._cache[0] != last:
             latest = self._store.latest(self.study, role="annotator")
             frame = typed_annotations(
@@ -745,6 +745,14 @@ def _check_ids(ids: pl.Series, name: str) -> None:
     nulls = ids.null_count()
     if nulls:
         raise ValueError(f"id column {name!r} has {nulls} null value(s); every item needs an id")
+    if ids.dtype == pl.String:
+        # the store's fast read path separates fields with ASCII 0x1c-0x1f
+        bad = ids.filter(ids.str.contains(r"[\x1c-\x1f]"))
+        if bad.len():
+            raise ValueError(
+                f"id column {name!r} has ids with control characters (0x1c-0x1f), e.g. "
+                f"{bad[0]!r}; use printable ids"
+            )
     if ids.n_unique() == ids.len():
         # the common case, checked first: n_unique is one hash pass (instant on a sorted
         # column), is_duplicated below costs 3-1000x more on a million ids

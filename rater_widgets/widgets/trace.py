@@ -24,6 +24,7 @@ from rater_widgets.content import ContentSpec
 from rater_widgets.fields import RubricError, nearest
 from rater_widgets.frames import to_polars
 from rater_widgets.rubric import Rubric
+from rater_widgets.spans import TraceSpans, long_spans
 from rater_widgets.store import Store
 from rater_widgets.traces import Trace, parse_trace
 from rater_widgets.widgets._rater import COMMON_ARGS, RaterWidget, check_kwargs
@@ -80,6 +81,9 @@ class TraceRater(RaterWidget):
     lowest label, null when none: derived when left out, checked when given) and
     ``n_steps`` (the kernel's own count). Steps are numbered from 0 in every frame and
     from 1 on screen.
+
+    A ``rw.Spans`` field in the rubric marks stretches of the steps: each span has a
+    ``step`` (from 0) and offsets into that step's text (``w.span_annotations``).
     """
 
     _kind = traitlets.Unicode("trace").tag(sync=True)
@@ -136,11 +140,13 @@ class TraceRater(RaterWidget):
         self._splitter = splitter
         self._step_format, shown_formats = _formats(format, trace, question, answer)
         self._parsed_cache: OrderedDict[int, Trace] = OrderedDict()
-        self._steps_cache: tuple[int, pl.DataFrame] | None = None
+        self._steps_cache: tuple[tuple[int, int], pl.DataFrame] | None = None
         spec = _spec(columns, question, answer, shown_formats, labels)
+        self._spans = TraceSpans(rubric, columns)
         super().__init__(
             frame, rubric, id=id, spec=spec, store=store, annotator=annotator, study=study,
-            order=order, seed=seed, limit=limit, extra_columns=[trace], **kwargs,
+            order=order, seed=seed, limit=limit, extra_columns=[trace, *self._spans.columns],
+            **kwargs,
         )  # fmt: skip
 
     # ------------------------------------------------------------ hooks
@@ -154,18 +160,28 @@ class TraceRater(RaterWidget):
             "answer": self._answer_col,
             "step_format": self._step_format,
             "max_note": MAX_NOTE_CHARS,
+            **({"spans": self._spans.wire()} if self._spans else {}),
         }
 
     def _item_extra(self, row: Mapping[str, Any], pos: int) -> dict[str, Any]:
-        return step_payload(self._parse(pos, row[self._trace_col]))
+        trace = self._parse(pos, row[self._trace_col])
+        if not self._spans:
+            return step_payload(trace)
+        return {**step_payload(trace), **self._spans.item_extra(row, trace)}
 
     def _own_answer_keys(self) -> dict[str, pl.DataType]:
-        return dict(OWN_KEYS)
+        # spans fields are the rubric's, but their column type (with the step) is ours
+        spans = getattr(self, "_spans", None)
+        return {**OWN_KEYS, **(spans.dtypes if spans else {})}
 
     def _check_own_answer(self, answer: Mapping[str, Any], pos: int) -> dict[str, Any]:
-        return check_step_answer(
+        steps = check_step_answer(
             answer, self._parse(pos), self._scale, require_all=self._require_all
         )
+        if not self._spans:
+            return steps
+        own = self._own_answer_keys()
+        return {**steps, **self._spans.check_answer(self.rubric, answer, self._parse(pos), own)}
 
     def _record_manifest(self, *, order: str, seed: int) -> None:
         super()._record_manifest(order=order, seed=seed)
@@ -209,7 +225,7 @@ class TraceRater(RaterWidget):
         >>> w.step_annotations.group_by("step").agg(pl.col("rating").mean())  # doctest: +SKIP
         """
         ann = self.annotations
-        last = self._store.last_row_id(self.study)
+        last = self._store.change_token(self.study)  # sees purges too
         if self._steps_cache is not None and self._steps_cache[0] == last:
             return self._steps_cache[1]
         id_col = self._id_col
@@ -223,6 +239,17 @@ class TraceRater(RaterWidget):
         )
         self._steps_cache = (last, out)
         return out
+
+    @property
+    def span_annotations(self) -> pl.DataFrame:
+        """One row per marked span in everyone's latest answers: ``id``, ``annotator``,
+        ``field``, ``step`` (from 0), ``start``, ``end`` (code points into the step's
+        text), ``label`` and ``text``.
+
+        >>> w.span_annotations.group_by("step").len()  # doctest: +SKIP
+        """
+        names = [f.name for f in self._spans.fields]
+        return long_spans(self.annotations, names, self._id_dtype, step=True)
 
     # ------------------------------------------------------------ parsing
 
