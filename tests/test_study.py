@@ -324,3 +324,18 @@ def test_display_options_are_not_data(rubric, tmp_path):
                      annotator="bo")  # fmt: skip
     with pytest.warns(UserWarning, match=r"8 changed .* shows columns \['response'\]"):
         rw.ItemRater(df, rubric, content="response", store=store, annotator="cy")
+
+
+def test_a_report_builds_from_a_loaded_study(df, rubric, tmp_path):
+    from rater_widgets.report import report
+
+    for name in ("ana", "bo"):
+        w = make(df, rubric, tmp_path, annotator=name)
+        for item in (10, 11, 12):
+            w.submit({"verdict": "violating" if (item, name) == (11, "bo") else "safe"}, item=item)
+    study = rw.load_study(rw.export.study_bundle(w, tmp_path / "b"))
+    out = tmp_path / "r.html"
+    report(study.annotations, rubric=study.rubric, history=study.history, out=out, n_boot=20)
+    page = out.read_text(encoding="utf-8")
+    assert "verdict" in page
+    assert "SECRET" not in page
