@@ -12,6 +12,13 @@ export const RESERVED_KEYS = [
   "Escape", "Tab", " ", "?", "s", "r", "g", "h", "j", "k", "f", "t", "x",
 ] as const;
 
+/**
+ * Keys a rubric with a spans field uses besides its label keys: v starts keyboard
+ * selection in the content, y / x accept / reject the focused suggested span, Delete
+ * removes the focused span. Only rubrics with spans reserve them.
+ */
+export const SPAN_KEYS = ["v", "y", "x", "Delete"] as const;
+
 // ---------------------------------------------------------------- rubric (synced trait `_rubric`)
 
 export type Condition = Record<string, Array<string | number | boolean>>;
@@ -53,11 +60,13 @@ export interface NumberField extends FieldBase {
   type: "number"; min: number | null; max: number | null; step: number | null;
   integer: boolean; key: string | null;
 }
-export interface SpanLabel { value: string; key: string | null; color: string; }
+export interface SpanLabel { value: string; key: string | null; color: string; description: string | null; }
 export interface SpansField extends FieldBase {
   type: "spans"; labels: SpanLabel[];
-  /** the content column the spans index into (null: the main content column) */
+  /** the content column the spans index into (null: the main content column; in a trace, the step) */
   source: string | null;
+  /** the column of suggested spans (they reach the view in Item.extra.spans) */
+  suggestions: string | null;
 }
 
 export type Field =
@@ -69,7 +78,12 @@ export interface RubricSpec {
   hash: string;
 }
 
-export interface Span { start: number; end: number; label: string; text?: string; }
+/**
+ * A marked stretch of text. start/end are code-point offsets (Python string indices) into
+ * the source text, end exclusive; `step` only in a TraceRater (offsets into that step's
+ * text). The view sends start, end, label (and step); the kernel checks them and adds text.
+ */
+export interface Span { start: number; end: number; label: string; text?: string; step?: number; }
 /** A field's value; widgets own richer ones (per-criterion maps, rank lists, step lists). */
 export type AnswerValue =
   | string | number | boolean | null | Span[]

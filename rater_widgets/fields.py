@@ -412,6 +412,195 @@ class Number(Field):
         }
 
 
+_HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_SPAN_KEYS = {"start", "end", "label", "text", "step"}
+
+
+@dataclasses.dataclass(frozen=True)
+class SpanLabel:
+    """One label of a :class:`Spans` field: its value, and optionally a key, a colour
+    (``#RRGGBB``; default: the next Okabe–Ito colour) and a description.
+
+    >>> SpanLabel("pii", key="p", description="personal data").value
+    'pii'
+    """
+
+    value: str
+    key: str | None = None
+    color: str | None = None
+    description: str | None = None
+
+    def to_dict(self, index: int = 0) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "key": self.key,
+            "color": self.color or SPAN_COLORS[index % len(SPAN_COLORS)],
+            "description": self.description,
+        }
+
+
+def _span_labels(raw: Any, field: str) -> tuple[SpanLabel, ...]:
+    if isinstance(raw, str) or not isinstance(raw, Sequence) or not raw:
+        raise RubricError("labels must be a non-empty list of strings", field=field)
+    out: list[SpanLabel] = []
+    for lab in raw:
+        if isinstance(lab, SpanLabel):
+            out.append(lab)
+        elif isinstance(lab, str):
+            out.append(SpanLabel(lab))
+        elif isinstance(lab, Mapping):
+            unknown = set(lab) - {"value", "key", "color", "description"}
+            if unknown or "value" not in lab:
+                raise RubricError(
+                    "a span label needs 'value' and may have key, color, description; "
+                    f"got {dict(lab)}",
+                    field=field,
+                )
+            out.append(SpanLabel(**lab))
+        else:
+            raise RubricError(f"span label {lab!r} must be a string or a dict", field=field)
+    values = [lab.value for lab in out]
+    if any(not isinstance(v, str) or not v for v in values):
+        raise RubricError("span label values must be non-empty strings", field=field)
+    dupes = sorted({v for v in values if values.count(v) > 1})
+    if dupes:
+        raise RubricError(f"duplicate span labels {dupes}", field=field)
+    for lab in out:
+        if lab.color is not None and not (
+            isinstance(lab.color, str) and _HEX_COLOR.match(lab.color)
+        ):
+            raise RubricError(
+                f"label {lab.value!r}: color must be '#RRGGBB', got {lab.color!r}", field=field
+            )
+    return tuple(out)
+
+
+def _offset(raw: Mapping[str, Any], key: str) -> int | None:
+    v = raw.get(key)
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, bool) or not isinstance(v, int):
+        return None
+    return v
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Spans(Field):
+    """Mark stretches of text (the words that break a policy, the clause where a step goes
+    wrong) with labels.
+
+    A span is ``{"start", "end", "label"}``: ``start``/``end`` are Python string indices
+    (code points) into the original text of the ``source`` column (default: the widget's
+    main content column; in a TraceRater, the step), so ``source[start:end]`` is the
+    marked text; the widget checks the offsets against the item and stores the ``text``.
+    ``labels``: strings, :class:`SpanLabel` or dicts ``{"value", "key", "color",
+    "description"}``; each gets a key (a free letter unless given) and a colour-blind
+    safe colour. ``suggestions``: a column of pre-annotated spans (a model's or a
+    classifier's) that the rater accepts (``y``) or rejects (``x``) one by one.
+
+    >>> Spans("evidence", labels=["threat", "pii"]).check([{"start": 4, "end": 9, "label": "pii"}])
+    [{'start': 4, 'end': 9, 'label': 'pii'}]
+    """
+
+    type: ClassVar[str] = "spans"
+    labels: Sequence[str | SpanLabel | Mapping[str, Any]]
+    source: str | None = None
+    suggestions: str | None = None
+
+    def __init__(self, name: str, labels: Sequence[str | SpanLabel | Mapping[str, Any]], **kw: Any):
+        _init(self, name=name, labels=labels, **kw)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "labels", _span_labels(self.labels, self.name))
+        for arg in ("source", "suggestions"):
+            v = getattr(self, arg)
+            if v is not None and (not isinstance(v, str) or not v):
+                raise self._err(f"{arg}= takes a column name, got {v!r}")
+
+    @property
+    def label_values(self) -> list[str]:
+        return [lab.value for lab in self.labels]  # type: ignore[union-attr]
+
+    def check(self, value: Any) -> list[dict[str, Any]]:
+        """The shape of each span (offsets, known label, no duplicates), sorted by
+        position; offsets against the text are the widget's check (it has the item)."""
+        if not isinstance(value, list | tuple):
+            raise self._err(
+                f"expects a list of spans like {{'start': 0, 'end': 5, 'label': "
+                f"{self.label_values[0]!r}}}, got {_short(value)}"
+            )
+        out: list[dict[str, Any]] = []
+        seen: set[tuple[Any, ...]] = set()
+        for i, raw in enumerate(value):
+            span = self._check_one(raw, i)
+            ident = (span.get("step"), span["start"], span["end"], span["label"])
+            if ident in seen:
+                raise self._err(f"{describe_span(span)} is given twice")
+            seen.add(ident)
+            out.append(span)
+        out.sort(key=lambda s: (s.get("step", -1), s["start"], s["end"], s["label"]))
+        return out
+
+    def _check_one(self, raw: Any, i: int) -> dict[str, Any]:
+        where = f"span #{i + 1}"
+        if not isinstance(raw, Mapping):
+            raise self._err(f"{where} must be {{'start', 'end', 'label'}}, got {_short(raw)}")
+        unknown = sorted(set(raw) - _SPAN_KEYS, key=str)
+        if unknown:
+            raise self._err(f"{where} has unknown key {unknown[0]!r}; a span has start, end, label")
+        start, end = _offset(raw, "start"), _offset(raw, "end")
+        if start is None or end is None:
+            raise self._err(
+                f"{where}: start and end must be integers, got {raw.get('start')!r}, "
+                f"{raw.get('end')!r}"
+            )
+        label = raw.get("label")
+        if not isinstance(label, str) or label not in self.label_values:
+            raise self._err(
+                f"{where} ({start}-{end}): label {label!r} is not a label of this field; "
+                f"{nearest(label, self.label_values)}"
+            )
+        if not 0 <= start < end:
+            raise self._err(
+                f"{where} ({start}-{end} {label!r}): needs 0 <= start < end (offsets are "
+                "code points into the text, end exclusive)"
+            )
+        span: dict[str, Any] = {"start": start, "end": end, "label": label}
+        if "step" in raw and raw["step"] is not None:
+            step = _offset(raw, "step")
+            if step is None or step < 0:
+                raise self._err(f"{where}: step must be a step index from 0, got {raw['step']!r}")
+            span = {"step": step, **span}
+        if raw.get("text") is not None:
+            if not isinstance(raw["text"], str):
+                raise self._err(f"{where}: text must be a string, got {_short(raw['text'])}")
+            span["text"] = raw["text"]
+        return span
+
+    def values_for_condition(self) -> list[Any]:
+        return []  # a condition cannot name a spans field: it has no values to compare
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "labels": [lab.to_dict(i) for i, lab in enumerate(self.labels)],  # type: ignore[union-attr]
+            "source": self.source,
+            "suggestions": self.suggestions,
+        }
+
+
+def describe_span(span: Mapping[str, Any]) -> str:
+    """``span 4-9 'pii'`` (with the step when there is one), for messages."""
+    step = f"step {span['step'] + 1}, " if span.get("step") is not None else ""
+    return f"span {step}{span.get('start')}-{span.get('end')} {span.get('label')!r}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _init(obj: Any, **kw: Any) -> None:
     """Set dataclass fields from keywords, rejecting unknown ones with a clear message."""
     names = [f.name for f in dataclasses.fields(obj)]
@@ -434,5 +623,5 @@ def _init(obj: Any, **kw: Any) -> None:
 
 #: type name in a rubric dict -> field class
 FIELD_TYPES: dict[str, type[Field]] = {
-    cls.type: cls for cls in (Choice, MultiChoice, Scale, Text, Flag, Number)
+    cls.type: cls for cls in (Choice, MultiChoice, Scale, Text, Flag, Number, Spans)
 }

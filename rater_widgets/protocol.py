@@ -24,6 +24,11 @@ RESERVED_KEYS: frozenset[str] = frozenset(
     ]
 )  # fmt: skip
 
+#: Keys a rubric with a ``Spans`` field uses besides its label keys: ``v`` starts keyboard
+#: selection in the content, ``y`` / ``x`` accept / reject the focused suggested span,
+#: ``Delete`` removes the focused span. Only rubrics with spans reserve them.
+SPAN_KEYS: frozenset[str] = frozenset(["v", "y", "x", "Delete"])
+
 #: How many items the kernel keeps ahead of (and behind) the frontend's cursor.
 LOOKAHEAD = 4
 LOOKBEHIND = 2

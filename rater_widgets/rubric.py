@@ -29,10 +29,11 @@ from rater_widgets.fields import (
     Option,
     RubricError,
     Scale,
+    Spans,
     Text,
     nearest,
 )
-from rater_widgets.protocol import RESERVED_KEYS
+from rater_widgets.protocol import RESERVED_KEYS, SPAN_KEYS
 
 __all__ = ["Option", "Rubric", "RubricError"]
 
@@ -183,8 +184,8 @@ class Rubric:
             # a shown flag or multi-choice left alone is an answer: "no" / "none of these"
             if value is None and isinstance(f, Flag):
                 value = False
-            elif value is None and isinstance(f, MultiChoice):
-                value = []
+            elif value is None and isinstance(f, MultiChoice | Spans):
+                value = []  # for spans: "read, nothing to mark", which agreement counts
             out[f.name] = value
         for key in ignore:
             if key in answer:
@@ -248,7 +249,14 @@ class Rubric:
                 out += [(k, f"{f.name}={p}") for p, k in dict(f.keys or {}).items()]
             elif isinstance(f, Text | Flag | Number) and f.key:
                 out.append((f.key, f.name))
+            elif isinstance(f, Spans):
+                out += [(lab.key, f"{f.name}={lab.value}") for lab in f.labels if lab.key]  # type: ignore[union-attr]
         return out
+
+    @property
+    def has_spans(self) -> bool:
+        """Whether a field marks spans (then the span keys, protocol.SPAN_KEYS, are taken)."""
+        return any(isinstance(f, Spans) for f in self.fields)
 
     def _check_explicit_keys(self) -> None:
         seen: dict[str, str] = {}
@@ -257,6 +265,12 @@ class Rubric:
                 raise RubricError(
                     f"key {key!r} for {where} is reserved by the widget "
                     f"(reserved: {sorted(k for k in RESERVED_KEYS if len(k) == 1)})"
+                )
+            if key in SPAN_KEYS and self.has_spans:
+                raise RubricError(
+                    f"key {key!r} for {where} is used for span marking in a rubric with a "
+                    f"Spans field (v: keyboard selection, y/x: accept/reject a suggestion, "
+                    f"Delete: remove a span)"
                 )
             if len(key) != 1:
                 raise RubricError(f"key {key!r} for {where} must be a single character")
@@ -274,6 +288,8 @@ class Rubric:
         control has no key (it still works by mouse and Tab).
         """
         taken = set(RESERVED_KEYS) | set(reserved) | {k for k, _ in self._explicit_keys()}
+        if self.has_spans:
+            taken |= SPAN_KEYS
         d = self.to_dict()
         digits_free = digits and not any(k in _DIGITS for k, _ in self._explicit_keys())
 
@@ -308,6 +324,10 @@ class Rubric:
                     digits_free = False
             elif isinstance(f, Text | Flag | Number) and not fd["key"]:
                 fd["key"] = pick(fd["label"])
+            elif isinstance(f, Spans):
+                for lab in fd["labels"]:
+                    if not lab["key"]:
+                        lab["key"] = pick(lab["value"])
         d["hash"] = self.rubric_hash
         return d
 
@@ -325,6 +345,8 @@ def _required_message(f: Field) -> str:
         return "must be ticked"
     if isinstance(f, Number):
         return "is required; enter a number"
+    if isinstance(f, Spans):
+        return f"is required; mark at least one span ({', '.join(f.label_values)})"
     return "is required; please fill it in"
 
 

@@ -21,7 +21,8 @@ def span_agreement(
     annotators, only items both annotated count (an empty list means "annotated, no
     spans"; null means "not annotated"). ``mode="exact"``: a span matches when the other
     annotator has one with the same start, end and label. ``mode="overlap"``: when the
-    other has one with the same label whose character range overlaps.
+    other has one with the same label whose character range overlaps. TraceRater spans
+    carry a ``step``: spans on different steps never match.
 
     One row per (``annotator_a``, ``annotator_b``, ``label``); ``label`` is null on the
     row that pools all labels (micro-average). ``n_items`` is the number of items both
@@ -43,7 +44,8 @@ def span_agreement(
     """
     check_choice("mode", mode, ("exact", "overlap"))
     df = load(ann, field)
-    _check_dtype(df, field)
+    stepped = _check_dtype(df, field)
+    where = ["step", *_NEEDED] if stepped else list(_NEEDED)
     answered = df.select("id", "annotator", field).filter(pl.col(field).is_not_null())
     dup = answered.select("id", "annotator").is_duplicated()
     if dup.any():
@@ -54,7 +56,7 @@ def span_agreement(
     spans = (
         answered.explode(field)
         .drop_nulls(field)
-        .select("id", "annotator", *[pl.col(field).struct.field(f) for f in _NEEDED])
+        .select("id", "annotator", *[pl.col(field).struct.field(f) for f in where])
         .with_columns(pl.col("label").cast(pl.String))
         .unique()
     )
@@ -69,7 +71,7 @@ def span_agreement(
     )
     n_a = _span_counts(pairs, spans, "annotator_a", "n_a")
     n_b = _span_counts(pairs, spans, "annotator_b", "n_b")
-    matched_a, matched_b = _matches(spans, mode)
+    matched_a, matched_b = _matches(spans, mode, stepped)
     keys = ["annotator_a", "annotator_b", "label"]
     per_label = (
         n_a.join(n_b, on=keys, how="full", coalesce=True)
@@ -90,7 +92,8 @@ def span_agreement(
     return _scores(table).sort(keys, nulls_last=False)
 
 
-def _check_dtype(df: pl.DataFrame, field: str) -> None:
+def _check_dtype(df: pl.DataFrame, field: str) -> bool:
+    """Raise unless the column holds spans; True when they carry a step (traces)."""
     dtype = df.schema[field]
     inner = dtype.inner if isinstance(dtype, pl.List) else None
     names = {f.name for f in inner.fields} if isinstance(inner, pl.Struct) else set()
@@ -99,6 +102,7 @@ def _check_dtype(df: pl.DataFrame, field: str) -> None:
             f"column {field!r} has dtype {dtype}; span agreement needs "
             "List(Struct{start, end, label, text}) as a Spans field stores it"
         )
+    return "step" in names
 
 
 def _span_counts(pairs: pl.DataFrame, spans: pl.DataFrame, side: str, name: str) -> pl.DataFrame:
@@ -110,12 +114,13 @@ def _span_counts(pairs: pl.DataFrame, spans: pl.DataFrame, side: str, name: str)
     )
 
 
-def _matches(spans: pl.DataFrame, mode: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _matches(
+    spans: pl.DataFrame, mode: str, stepped: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     left = spans.rename({"annotator": "annotator_a", "start": "start_a", "end": "end_a"})
     right = spans.rename({"annotator": "annotator_b", "start": "start_b", "end": "end_b"})
-    candidates = left.join(right, on=["id", "label"]).filter(
-        pl.col("annotator_a") < pl.col("annotator_b")
-    )
+    on = ["id", "step", "label"] if stepped else ["id", "label"]
+    candidates = left.join(right, on=on).filter(pl.col("annotator_a") < pl.col("annotator_b"))
     same = (pl.col("start_a") == pl.col("start_b")) & (pl.col("end_a") == pl.col("end_b"))
     if mode == "exact":
         hits = candidates.filter(same)
@@ -125,7 +130,7 @@ def _matches(spans: pl.DataFrame, mode: str) -> tuple[pl.DataFrame, pl.DataFrame
     keys = ["annotator_a", "annotator_b", "label"]
 
     def count(side: str, name: str) -> pl.DataFrame:
-        span = ["id", f"start_{side}", f"end_{side}"]
+        span = ["id", *(["step"] if stepped else []), f"start_{side}", f"end_{side}"]
         distinct = hits.select(*keys, *span).unique()
         return distinct.group_by(keys).agg(pl.len().cast(pl.Int64).alias(name))
 

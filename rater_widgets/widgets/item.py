@@ -7,11 +7,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from rater_widgets.content import ContentSpec
 from rater_widgets.flags import ItemFlags, SuggestionMode, Suggestions
 from rater_widgets.frames import to_polars
 from rater_widgets.redact import Redactor
 from rater_widgets.rubric import Rubric
+from rater_widgets.spans import ItemSpans, long_spans
 from rater_widgets.store import Store
 from rater_widgets.widgets._rater import COMMON_ARGS, RaterWidget, check_kwargs
 
@@ -62,6 +65,11 @@ class ItemRater(RaterWidget):
     Personal data: ``redact=True`` masks e-mail addresses, phone numbers and card numbers
     in the kernel, before anything reaches the browser (or pick some: ``["email"]``, or
     pass a ``str -> str`` callable); answers record that the rater saw a redacted view.
+
+    Spans: a ``rw.Spans`` field lets the rater mark stretches of the text (mouse or
+    keyboard, then the label's key); offsets index the original ``source`` column (the
+    first content column by default) and the kernel checks each span against it.
+    ``w.span_annotations`` lists them, one row per span.
     """
 
     def __init__(
@@ -100,8 +108,31 @@ class ItemRater(RaterWidget):
         suggestions = Suggestions(
             frame.columns, rubric, suggestion, mode=suggestion_mode, reveal_after=reveal_after
         )
+        self._spans = ItemSpans(rubric, spec, frame.columns)
         super().__init__(
             frame, rubric, id=id, spec=spec, store=store, annotator=annotator, study=study,
             order=order, seed=seed, limit=limit, flags=flags, suggestions=suggestions,
-            blur_media=blur_media, **kwargs,
+            blur_media=blur_media, extra_columns=self._spans.columns, **kwargs,
         )  # fmt: skip
+
+    def _frontend_config(self) -> dict[str, Any]:
+        return {"spans": self._spans.wire()} if self._spans else {}
+
+    def _item_extra(self, row: Mapping[str, Any], pos: int) -> dict[str, Any]:
+        return self._spans.item_extra(row) if self._spans else {}
+
+    def _check_own_answer(self, answer: Mapping[str, Any], pos: int) -> dict[str, Any]:
+        if not self._spans:
+            return {}
+        return self._spans.check_answer(self.rubric, answer, self._row(pos))
+
+    @property
+    def span_annotations(self) -> pl.DataFrame:
+        """One row per marked span in everyone's latest answers: ``id``, ``annotator``,
+        ``field``, ``start``, ``end`` (code points into the source column), ``label``,
+        ``text`` (``source[start:end]``).
+
+        >>> w.span_annotations.group_by("label").len()  # doctest: +SKIP
+        """
+        names = [f.name for f in self._spans.fields]
+        return long_spans(self.annotations, names, self._id_dtype)
