@@ -105,12 +105,33 @@ export class Session {
     model.on("msg:custom", this.onMessage);
     model.on("change:_progress", this.notify);
     model.on("change:_rubric", this.notify);
+    this.onConfig = this.onConfig.bind(this);
+    model.on("change:_config", this.onConfig);
+  }
+
+  /** Settings changed (a quiz passed and unlocked the study): fetch what is now allowed. */
+  private onConfig(): void {
+    this.requested.clear();
+    if (this.cursor !== null) {
+      const need = this.needed(this.cursor);
+      if (need.length) {
+        this.seq += 1;
+        this.send({ type: "goto", seq: this.seq, pos: this.cursor, need });
+      }
+    }
+    this.notify();
+  }
+
+  /** The first position the kernel keeps locked (a screening quiz not passed yet). */
+  get lock(): { after: number; message: string; failed: boolean } | null {
+    return (this.config.lock ?? null) as { after: number; message: string; failed: boolean } | null;
   }
 
   dispose(): void {
     this.model.off("msg:custom", this.onMessage);
     this.model.off("change:_progress", this.notify);
     this.model.off("change:_rubric", this.notify);
+    this.model.off("change:_config", this.onConfig);
     this.listeners.clear();
   }
 
@@ -242,7 +263,8 @@ export class Session {
     const ahead = Number(this.config.lookahead ?? 4);
     const behind = Number(this.config.lookbehind ?? 2);
     const out: number[] = [];
-    for (let p = Math.max(0, pos - behind); p <= Math.min(this.total - 1, pos + ahead); p++) {
+    const end = Math.min(this.total, this.lock?.after ?? this.total) - 1;
+    for (let p = Math.max(0, pos - behind); p <= Math.min(end, pos + ahead); p++) {
       if (!this.cache.has(p) && !this.requested.has(p)) out.push(p);
     }
     for (const p of out) this.requested.add(p);

@@ -94,6 +94,8 @@ class OrderSpec:
     filter: pl.Expr | None = None
     gold: str | None = None
     gold_rate: float = 0.1
+    #: this many gold items first, as a screening quiz (see RaterWidget quiz=)
+    quiz: int = 0
     assignment: Assignment | None = None
     annotator: str | None = None
 
@@ -151,10 +153,27 @@ def plan_order(frame: pl.DataFrame, spec: OrderSpec, ids: pl.Series | None = Non
         regular = regular[: spec.limit]
     # every annotator sees every gold item in scope (that is how accuracy is compared),
     # whatever the assignment
-    golds = np.flatnonzero(gold_mask & in_scope)
+    golds = rng.permutation(np.flatnonzero(gold_mask & in_scope))
+    quiz = np.zeros(0, dtype=np.int64)
+    if spec.quiz:
+        if isinstance(spec.quiz, bool) or not isinstance(spec.quiz, int) or spec.quiz < 0:
+            raise ValueError(f"quiz={spec.quiz!r}: use the number of gold items to ask first")
+        if spec.quiz > golds.size:
+            raise ValueError(
+                f"quiz={spec.quiz} needs that many gold items; gold={spec.gold!r} has "
+                f"{golds.size} in scope"
+            )
+        quiz, golds = golds[: spec.quiz], golds[spec.quiz :]
     if golds.size and spec.gold_rate > 0:
-        return _interleave(regular, rng.permutation(golds), spec.gold_rate, rng)
-    return OrderPlan(rows=regular, gold=np.zeros(regular.size, dtype=bool))
+        plan = _interleave(regular, golds, spec.gold_rate, rng)
+    else:
+        plan = OrderPlan(rows=regular, gold=np.zeros(regular.size, dtype=bool))
+    if quiz.size:
+        return OrderPlan(
+            rows=np.concatenate([quiz, plan.rows]).astype(np.int64),
+            gold=np.concatenate([np.ones(quiz.size, dtype=bool), plan.gold]),
+        )
+    return plan
 
 
 def _sorted(

@@ -140,3 +140,62 @@ def test_queue_settings_recorded_in_the_manifest(tmp_path, frame):
     m = w.store.get_manifest("default")
     assert (m["order"], m["seed"], m["stratify"]) == ("random", 9, "lang")
     assert "de" in m["filter"]
+
+
+def quiz_rater(tmp_path, frame, annotator="ana"):
+    rubric = rw.Rubric([rw.Choice("verdict", ["safe", "violating"], required=True)])
+    w = rw.ItemRater(frame, rubric, content="text", store=str(tmp_path / "q.sqlite"),
+                     annotator=annotator, gold="gold", quiz=3, quiz_pass_rate=0.6)  # fmt: skip
+    sent = []
+    w._reply = sent.append
+    return w, sent
+
+
+def test_screening_quiz_locks_the_study_until_passed(tmp_path, frame):
+    w, sent = quiz_rater(tmp_path, frame)
+    assert w.queue.get_column("gold").head(3).to_list() == [True, True, True]
+    assert w._config["lock"]["after"] == 3
+    # items past the quiz never leave the kernel while locked
+    w._on_msg(w, {"type": "goto", "seq": 1, "pos": 0, "need": [0, 1, 2, 3, 4, 5]}, [])
+    assert [i["pos"] for i in sent[-1]["items"]] == [0, 1, 2]
+    truth = dict(frame.select("id", "gold").drop_nulls().iter_rows())
+    quiz_ids = w.queue.get_column("id").head(3).to_list()
+    for n, item in enumerate(quiz_ids):  # 2 of 3 right: 0.67 >= 0.6
+        right = truth[item]
+        w._on_msg(w, {"type": "submit", "seq": 10 + n, "pos": n, "item": item, "ms": 1,
+                      "answer": {"verdict": right if n else ("safe" if right == "violating" else "violating")},
+                      "need": [], "client": {"session": "s", "view": "v"}}, [])  # fmt: skip
+    assert w.quiz_result() == {"asked": 3, "answered": 3, "correct": 2, "passed": True}
+    assert w._config["lock"] is None
+    w._on_msg(w, {"type": "goto", "seq": 20, "pos": 3, "need": [3, 4]}, [])
+    assert [i["pos"] for i in sent[-1]["items"]] == [3, 4]
+
+
+def test_failed_quiz_keeps_the_study_locked_and_refuses_submits(tmp_path, frame):
+    w, sent = quiz_rater(tmp_path, frame, annotator="bo")
+    truth = dict(frame.select("id", "gold").drop_nulls().iter_rows())
+    for n, item in enumerate(w.queue.get_column("id").head(3).to_list()):
+        wrong = "safe" if truth[item] == "violating" else "violating"
+        w.submit({"verdict": wrong}, item=item)
+    assert w.quiz_result()["passed"] is False
+    assert "not passed: 0 of 3 correct (2 needed)" in w._config["lock"]["message"]
+    item = w.queue.filter(pl.col("pos") == 3).get_column("id")[0]
+    w._cursor = 3
+    w._on_msg(w, {"type": "submit", "seq": 1, "pos": 3, "item": item, "ms": 1,
+                  "answer": {"verdict": "safe"}, "need": [],
+                  "client": {"session": "s", "view": "v"}}, [])  # fmt: skip
+    assert sent[-1]["type"] == "error"
+    assert "not passed" in sent[-1]["message"]
+    # the lock survives a new kernel
+    again, _ = quiz_rater(tmp_path, frame, annotator="bo")
+    assert again._config["lock"]["failed"] is True
+
+
+def test_quiz_needs_gold(tmp_path, frame):
+    rubric = rw.Rubric([rw.Choice("verdict", ["safe", "violating"])])
+    with pytest.raises(ValueError, match="quiz= asks gold items"):
+        rw.ItemRater(frame, rubric, content="text", store=str(tmp_path / "x.sqlite"),
+                     annotator="a", quiz=2)  # fmt: skip
+    with pytest.raises(ValueError, match="needs that many gold items"):
+        rw.ItemRater(frame, rubric, content="text", store=str(tmp_path / "x.sqlite"),
+                     annotator="a", gold="gold", quiz=50)  # fmt: skip

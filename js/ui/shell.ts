@@ -171,10 +171,18 @@ export class Shell {
     this.banner.textContent = err ? `Not saved: ${err.message}` : "";
     this.banner.hidden = !err;
 
+    const lock = s.lock;
+    const locked = cursor !== null && lock !== null && cursor >= lock.after && cursor < p.total;
     const finished = cursor !== null && cursor >= p.total;
-    this.main.hidden = finished;
-    this.doneScreen.hidden = !finished;
-    if (finished) {
+    this.main.hidden = finished || locked;
+    this.doneScreen.hidden = !(finished || locked);
+    if (locked && lock) {
+      this.where.textContent = lock.failed ? "Locked" : "Screening";
+      this.doneScreen.replaceChildren(
+        h("div", { class: "rw-done-title" }, lock.failed ? "Screening quiz not passed" : "Screening quiz first"),
+        h("div", {}, lock.message),
+        h("button", { type: "button", class: "rw-btn", onclick: () => s.back() }, kbd("Backspace"), "Back"));
+    } else if (finished) {
       this.doneScreen.replaceChildren(
         h("div", { class: "rw-done-title" }, `All ${p.total} items done`),
         h("div", {}, `${p.done} answered, ${p.skipped} skipped. ${pending ? `${pending} still saving…` : "Every answer is saved."}`),

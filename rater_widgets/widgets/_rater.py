@@ -13,6 +13,7 @@ import getpass
 import html
 import json
 import logging
+import math
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -42,7 +43,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 #: modes, wellbeing).
 COMMON_ARGS = (
     "stratify", "filter", "gold", "gold_rate", "overlap", "annotators", "assignment", "mode",
-    "disagree_on", "wellbeing",
+    "disagree_on", "wellbeing", "quiz", "quiz_pass_rate",
 )  # fmt: skip
 QUEUE_ARGS = COMMON_ARGS  # the earlier name
 #: Longest time one item may count (a rater who left the tab open overnight).
@@ -102,6 +103,8 @@ class RaterWidget(anywidget.AnyWidget):
         mode: str = "label",
         disagree_on: Sequence[str] | None = None,
         wellbeing: Wellbeing | None = None,
+        quiz: int = 0,
+        quiz_pass_rate: float = 0.8,
     ) -> None:
         _check_bundle()
         if not isinstance(rubric, Rubric):
@@ -159,8 +162,14 @@ class RaterWidget(anywidget.AnyWidget):
             filter = in_focus if filter is None else filter & in_focus
         order_spec = OrderSpec(
             order=order, seed=seed, stratify=stratify, limit=limit, filter=filter, gold=gold,
-            gold_rate=gold_rate, assignment=assignment, annotator=self.annotator,
+            gold_rate=gold_rate, assignment=assignment, annotator=self.annotator, quiz=quiz,
         )  # fmt: skip
+        if quiz and gold is None:
+            raise ValueError("quiz= asks gold items first: pass gold='column of known answers'")
+        if not 0 < quiz_pass_rate <= 1:
+            raise ValueError(f"quiz_pass_rate={quiz_pass_rate!r}: use a fraction in (0, 1]")
+        self._quiz_len = quiz
+        self._quiz_pass_rate = quiz_pass_rate
         plan = plan_order(frame, order_spec, ids=str_ids)
         if plan.rows.size == 0:
             if mode != "label":
@@ -200,6 +209,7 @@ class RaterWidget(anywidget.AnyWidget):
             "suggestion": suggestions.config() if suggestions else None,
             "wellbeing": self.wellbeing.to_dict(),
             "prefs": self._prefs(),
+            "lock": self._quiz_lock(),
             **self._frontend_config(),
         }
         self._progress = self._queue.progress().to_dict()
@@ -472,9 +482,58 @@ class RaterWidget(anywidget.AnyWidget):
         )  # fmt: skip
         self._send_items(msg["need"])
 
+    # ------------------------------------------------------------ screening quiz
+
+    def quiz_result(self) -> dict[str, Any] | None:
+        """The screening quiz for this annotator: ``{"asked", "answered", "correct",
+        "passed"}`` (passed is None until every quiz item is answered); None without a
+        quiz."""
+        if not self._quiz_len:
+            return None
+        field = self.rubric.fields[0].name
+        gold = str(self._gold_column)
+        rows = [self._queue.row_at(p) for p in range(self._quiz_len)]
+        truth = self._frame[rows].select(
+            pl.col(self._id_col).cast(pl.String).alias("id"), pl.col(gold).cast(pl.String)
+        )
+        mine = self.annotations.filter(pl.col("annotator") == self.annotator).select(
+            pl.col("id").cast(pl.String), pl.col(field).cast(pl.String)
+        )
+        joined = truth.join(mine, on="id", how="inner")
+        correct = int((joined.get_column(field) == joined.get_column(gold)).sum())
+        passed = None
+        if joined.height == self._quiz_len:
+            passed = correct / self._quiz_len >= self._quiz_pass_rate
+        return {
+            "asked": self._quiz_len, "answered": joined.height, "correct": correct,
+            "passed": passed,
+        }  # fmt: skip
+
+    def _quiz_lock(self) -> dict[str, Any] | None:
+        """What the frontend must keep locked: every position after the quiz until it is
+        passed (and for good when it was failed)."""
+        result = self.quiz_result()
+        if result is None or result["passed"]:
+            return None
+        need = math.ceil(self._quiz_pass_rate * self._quiz_len - 1e-9)
+        if result["passed"] is False:
+            message = (
+                f"Screening quiz not passed: {result['correct']} of {result['asked']} "
+                f"correct ({need} needed). The study items stay locked; ask your study lead."
+            )
+        else:
+            message = (
+                f"Answer the {result['asked']} screening items first ({need} correct "
+                "needed); the study items open after them."
+            )
+        return {"after": self._quiz_len, "message": message, "failed": result["passed"] is False}
+
     def _check_current(self, pos: int, item: str) -> str | None:
         if pos >= len(self._queue):
             return f"position {pos} is past the last item ({len(self._queue) - 1})"
+        lock = self._config.get("lock")
+        if lock and pos >= lock["after"]:
+            return str(lock["message"])
         expected = self._queue.id_at(pos)
         if item != expected:
             return f"item {item!r} is not the item at position {pos} ({expected!r})"
@@ -523,6 +582,8 @@ class RaterWidget(anywidget.AnyWidget):
         )
         self._queue.set_status(pos, "done")
         self._progress = self._queue.progress().to_dict()
+        if self._quiz_len and pos < self._quiz_len:
+            self._config = {**self._config, "lock": self._quiz_lock()}
         return normalized
 
     def _record_skip(
@@ -605,7 +666,9 @@ class RaterWidget(anywidget.AnyWidget):
         return list(range(lo, hi))
 
     def _send_items(self, positions: Sequence[int]) -> None:
-        wanted = sorted({p for p in positions if 0 <= p < len(self._queue)})[: proto.MAX_NEED]
+        lock = self._config.get("lock")
+        end = lock["after"] if lock else len(self._queue)  # locked items never leave the kernel
+        wanted = sorted({p for p in positions if 0 <= p < end})[: proto.MAX_NEED]
         if wanted:
             self._reply({"type": "items", "items": [self._item(p) for p in wanted]})
 
