@@ -174,7 +174,7 @@ def test_screening_quiz_locks_the_study_until_passed(tmp_path, frame):
 def test_failed_quiz_keeps_the_study_locked_and_refuses_submits(tmp_path, frame):
     w, sent = quiz_rater(tmp_path, frame, annotator="bo")
     truth = dict(frame.select("id", "gold").drop_nulls().iter_rows())
-    for n, item in enumerate(w.queue.get_column("id").head(3).to_list()):
+    for item in w.queue.get_column("id").head(3).to_list():
         wrong = "safe" if truth[item] == "violating" else "violating"
         w.submit({"verdict": wrong}, item=item)
     assert w.quiz_result()["passed"] is False
