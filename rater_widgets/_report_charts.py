@@ -102,7 +102,7 @@ def agreement(table: pl.DataFrame) -> Any:
     data = _values(table.drop_nulls("estimate"))
     fields = list(dict.fromkeys(table.get_column("field").to_list()))
     low = min(0.0, *(v for v in table.get_column("ci_low").drop_nulls().to_list()), 0.0)
-    scale = alt.Scale(domain=[max(-1.0, low), 1.0])
+    scale = alt.Scale(domain=[max(-1.0, low), 1.0], padding=8)  # room for a dot at 1
     y = alt.Y("field:N", sort=fields, title=None)
     colour = alt.Color("statistic:N", title="statistic", legend=alt.Legend(orient="bottom"))
     tooltip = ["field:N", "statistic:N", alt.Tooltip("estimate:Q", format=".3f"),
@@ -183,7 +183,7 @@ def confusion(table: pl.DataFrame, field: str) -> Any:
 def gold_accuracy(table: pl.DataFrame) -> Any:
     y = alt.Y("annotator:N", sort=table.get_column("annotator").to_list(), title=None)
     base = alt.Chart(_values(table)).encode(y=y)
-    scale = alt.Scale(domain=[0, 1])
+    scale = alt.Scale(domain=[0, 1], padding=8)
     bars = base.mark_rule(strokeWidth=2, color=PALETTE[0]).encode(
         x=alt.X("ci_low:Q", scale=scale), x2="ci_high:Q"
     )
@@ -223,7 +223,7 @@ def progress(table: pl.DataFrame, bucket: str) -> Any:
         alt.Chart(_values(table))
         .mark_line(interpolate="step-after", strokeWidth=2)
         .encode(
-            x=alt.X("at:T", title=f"time (UTC, {bucket} buckets)"),
+            x=alt.X("at:T", title=f"time (UTC, {bucket})"),
             y=alt.Y("done:Q", title="items answered (cumulative)"),
             color=alt.Color("annotator:N", legend=alt.Legend(orient="bottom", columns=4)),
             tooltip=["annotator:N", alt.Tooltip("at:T", format="%Y-%m-%d %H:%M:%S"), "done:Q"],

@@ -42,6 +42,8 @@ MAX_LINES = 7
 _BUCKETS = [("1s", 1), ("10s", 10), ("1m", 60), ("10m", 600), ("1h", 3600), ("6h", 21600),
             ("1d", 86400), ("1w", 604800), ("1mo", 2629800)]  # fmt: skip
 _MAX_BUCKETS = 150
+#: Up to this many first answers, progress is drawn answer by answer (no buckets).
+EXACT_PROGRESS = 1500
 #: Pairwise Cohen's kappa needs this many shared items per pair, and stops at this many
 #: annotators (k(k-1)/2 pairs).
 MIN_SHARED = 5
@@ -315,18 +317,13 @@ def durations(inp: ReportInput, notes: Notes) -> pl.DataFrame | None:
 
 
 def progress(inp: ReportInput) -> tuple[pl.DataFrame, str] | None:
-    """Cumulative items answered per annotator over time, in buckets (at most ~150 per
-    line); the busiest annotators get their own line, the rest are summed."""
+    """Cumulative items answered per annotator over time: every answer when there are
+    few, else counts per time bucket (at most ~150 per line). The busiest annotators get
+    their own line, the rest are summed; returns the frame and how time was bucketed."""
     first = inp.first_answers
     if first is None or first.height == 0:
         return None
     first = first.drop_nulls("at")
-    t0, t1 = first.get_column("at").min(), first.get_column("at").max()
-    delta = t1 - t0 if isinstance(t0, datetime) and isinstance(t1, datetime) else None
-    span = delta.total_seconds() if isinstance(delta, timedelta) else 0.0
-    every, label = next(
-        ((e, e) for e, secs in _BUCKETS if span / secs <= _MAX_BUCKETS), _BUCKETS[-1]
-    )
     busiest = first.group_by("annotator").len().sort("len", "annotator", descending=[True, False])
     shown = busiest.head(MAX_LINES).get_column("annotator")
     others = busiest.height - shown.len()
@@ -335,14 +332,23 @@ def progress(inp: ReportInput) -> tuple[pl.DataFrame, str] | None:
         .then(pl.col("annotator"))
         .otherwise(pl.lit(f"others ({others})"))
     )
+    when = pl.col("at")
+    label = "exact times"
+    if first.height > EXACT_PROGRESS:
+        t0, t1 = first.get_column("at").min(), first.get_column("at").max()
+        delta = t1 - t0 if isinstance(t0, datetime) and isinstance(t1, datetime) else None
+        span = delta.total_seconds() if isinstance(delta, timedelta) else 0.0
+        every = next((e for e, secs in _BUCKETS if span / secs <= _MAX_BUCKETS), "1mo")
+        when = when.dt.truncate(every)
+        label = f"{every} buckets"
     counts = (
-        first.select(line.alias("annotator"), pl.col("at").dt.truncate(every).alias("at"))
+        first.select(line.alias("annotator"), when.alias("at"))
         .group_by("annotator", "at")
         .agg(pl.len().cast(pl.Int64).alias("n"))
         .sort("annotator", "at")
         .with_columns(pl.col("n").cum_sum().over("annotator").alias("done"))
     )
-    return counts, str(label)
+    return counts, label
 
 
 # ------------------------------------------------------------------ preferences
