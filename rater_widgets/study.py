@@ -11,15 +11,18 @@ Data fingerprint
 Each item is hashed with **XXH64** (seed 0, via the ``polars-hash`` plugin: a standard,
 published algorithm, so the value is the same on every machine, Polars version and run;
 Polars' own ``Series.hash`` is documented as stable only within one Polars version, so it
-is not used). The hashed bytes are the item's canonical text: its id and every column the
-widget shows (:func:`shown_columns`: content, context, trace, responses, model names; not
-display options such as ``sensitive=`` or ``suggestion=``), in the widget's order,
-joined by ``\\x1f``; strings as they are, nested values (chat messages, lists) as JSON,
-binary as hex, numbers and dates as Polars prints them, nulls as ``\\x00``.
+is not used). The hashed bytes are the item's canonical text: every column the widget shows
+(:func:`shown_columns`: content, context, trace, responses, model names; not display
+options such as ``sensitive=`` or ``suggestion=``), in the widget's order, joined by
+``\\x1f`` when there are several; strings as they are, nested values (chat messages,
+lists) as JSON, binary as hex, numbers and dates as Polars prints them, nulls as
+``\\x00``.
 
-The study fingerprint is SHA-256 over the sorted item hashes, so it does not depend on
-row order (the serving order is the seed's and ``order=``'s business, recorded apart).
-1M rows of ~250 characters hash in about 0.2 s (``benchmarks/bench_study.py``).
+The study fingerprint binds each item's hash to its id (XOR with the XXH64 of the id),
+then takes the sum and the XOR of those over all items (mod 2**64) with the item count,
+through SHA-256: it does not depend on row order (the serving order is the seed's and
+``order=``'s business, recorded apart), and needs no sort. 1M rows of ~250 characters
+take about 0.1 s (``benchmarks/bench_study.py``).
 
 To say *which* items changed, the manifest also keeps a compact index: the ids and the
 low 32 bits of each item hash, as zstd-compressed Parquet in base64 (~6 bytes per item).
@@ -58,7 +61,7 @@ __all__ = [
 
 #: The name recorded in manifests for how items are hashed; a manifest with another
 #: algorithm is never compared item by item.
-ALGORITHM = "xxh64-utf8-v1"
+ALGORITHM = "xxh64-utf8-v2"
 _SEP = "\x1f"
 _NULL = "\x00"
 
@@ -103,20 +106,53 @@ def _xxh64(column: str) -> pl.Expr:
     return plh.col(column).nchash.xxhash64()
 
 
-@dataclasses.dataclass(frozen=True)
 class DataIndex:
     """The fingerprint of a study's data, and per-item hashes to tell what changed.
 
     ``ids`` (String) and ``hashes`` (UInt32: the low half of each item's XXH64) are
-    aligned and sorted by id.
+    aligned, in the frame's order; they are computed only when asked for (comparing two
+    fingerprints needs neither, so reopening an unchanged study stays cheap).
     """
 
-    fingerprint: str
-    n_items: int
-    columns: tuple[str, ...]
-    ids: pl.Series
-    hashes: pl.Series
-    algorithm: str = ALGORITHM
+    def __init__(
+        self,
+        fingerprint: str,
+        n_items: int,
+        columns: tuple[str, ...],
+        ids: pl.Series | None = None,
+        hashes: pl.Series | None = None,
+        algorithm: str = ALGORITHM,
+        *,
+        unsorted: pl.DataFrame | None = None,
+    ) -> None:
+        self.fingerprint = fingerprint
+        self.n_items = n_items
+        self.columns = tuple(columns)
+        self.algorithm = algorithm
+        self._ids = ids
+        self._hashes = hashes
+        self._unsorted = unsorted  # id (String), h (UInt64), in frame order
+
+    def _sort(self) -> None:
+        if self._ids is not None and self._hashes is not None:
+            return
+        assert self._unsorted is not None
+        # frame order: compare() joins on id, so nothing needs sorting (1M string ids
+        # would cost more to sort than to hash)
+        index = self._unsorted.select("id", (pl.col("h") & 0xFFFFFFFF).cast(pl.UInt32))
+        self._ids, self._hashes = index.get_column("id"), index.get_column("h")
+
+    @property
+    def ids(self) -> pl.Series:
+        self._sort()
+        assert self._ids is not None
+        return self._ids
+
+    @property
+    def hashes(self) -> pl.Series:
+        self._sort()
+        assert self._hashes is not None
+        return self._hashes
 
     def to_manifest(self) -> dict[str, Any]:
         """The JSON-able ``data`` section of a manifest."""
@@ -146,12 +182,13 @@ class DataIndex:
         )
 
     def frame(self) -> pl.DataFrame:
-        """``id`` and ``data_hash`` (UInt32), sorted by id."""
+        """``id`` and ``data_hash`` (UInt32)."""
         return pl.DataFrame([self.ids.alias("id"), self.hashes.alias("data_hash")])
 
 
 def fingerprint(data: Any, *, id: str = "id", columns: Sequence[str] | None = None) -> DataIndex:
-    """Hash the items of a frame: ``id`` plus ``columns`` (default: every other column).
+    """Hash the items of a frame: each item's content (``columns``, default: every other
+    column) and, in the study fingerprint, its id.
 
     >>> import polars as pl
     >>> a = fingerprint(pl.DataFrame({"id": [1, 2], "text": ["x", "y"]}))
@@ -166,21 +203,33 @@ def fingerprint(data: Any, *, id: str = "id", columns: Sequence[str] | None = No
     missing = [c for c in [id, *cols] if c not in frame.columns]
     if missing:
         raise ValueError(f"fingerprint: no column(s) {missing}; columns are {frame.columns}")
-    ids = pl.col(id).cast(pl.String)
-    text = pl.concat_str([ids, *(_canonical(frame, c) for c in cols)], separator=_SEP).alias(
-        "_canon"
+    # one column is hashed as it is; several are joined first (the costly part, so only
+    # when needed)
+    parts = [_canonical(frame, c) for c in cols]
+    content = parts[0] if len(parts) == 1 else pl.concat_str(parts, separator=_SEP)
+    if not parts:
+        content = pl.lit("")
+    hashed = frame.select(pl.col(id).cast(pl.String).alias("id"), content.alias("_canon")).select(
+        "id", _xxh64("_canon").alias("h")
     )
-    hashed = frame.select(ids.alias("id"), text).select("id", _xxh64("_canon").alias("h"))
-    full = hashed.get_column("h")
-    digest = hashlib.sha256(full.sort().to_numpy().astype("<u8", copy=False).tobytes())
-    index = hashed.select("id", (pl.col("h") & 0xFFFFFFFF).cast(pl.UInt32)).sort("id")
+    # the study fingerprint binds each content hash to its id, then sums and xors over the
+    # items (order-independent, exact integer arithmetic mod 2**64)
+    bound = hashed.select(pl.col("h") ^ _xxh64("id")).to_series().to_numpy()
+    total = int(bound.sum(dtype="uint64")) if bound.size else 0
+    xor = int(_np_xor(bound)) if bound.size else 0
+    digest = hashlib.sha256(f"{frame.height}:{total:016x}:{xor:016x}".encode()).hexdigest()
     return DataIndex(
-        fingerprint=f"sha256:{digest.hexdigest()}",
+        fingerprint=f"sha256:{digest}",
         n_items=frame.height,
         columns=tuple(cols),
-        ids=index.get_column("id"),
-        hashes=index.get_column("h"),
+        unsorted=hashed,
     )
+
+
+def _np_xor(values: Any) -> Any:
+    import numpy as np
+
+    return np.bitwise_xor.reduce(values)
 
 
 # ================================================================ change detection
