@@ -119,10 +119,10 @@ class DataIndex:
         fingerprint: str,
         n_items: int,
         columns: tuple[str, ...],
+        *,
         ids: pl.Series | None = None,
         hashes: pl.Series | None = None,
         algorithm: str = ALGORITHM,
-        *,
         unsorted: pl.DataFrame | None = None,
     ) -> None:
         self.fingerprint = fingerprint
