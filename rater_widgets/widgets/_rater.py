@@ -456,6 +456,13 @@ class RaterWidget(anywidget.AnyWidget):
         if problem:
             self._error(seq, item, pos, problem, None)
             return
+        # the ack goes out before the progress trait update: "saved" shows one message sooner
+        with self.hold_sync():
+            self._answer_message(msg, pos, item, seq)
+
+    def _answer_message(
+        self, msg: proto.SubmitMsg | proto.SkipMsg, pos: int, item: str, seq: int
+    ) -> None:
         client = {**msg["client"], "seq": seq}
         ms = int(msg["ms"])
         try:
