@@ -102,7 +102,7 @@ def agreement(table: pl.DataFrame) -> Any:
     data = _values(table.drop_nulls("estimate"))
     fields = list(dict.fromkeys(table.get_column("field").to_list()))
     low = min(0.0, *(v for v in table.get_column("ci_low").drop_nulls().to_list()), 0.0)
-    scale = alt.Scale(domain=[max(-1.0, low), 1.0], padding=8)  # room for a dot at 1
+    scale = alt.Scale(domain=[max(-1.0, low), 1.0])
     y = alt.Y("field:N", sort=fields, title=None)
     colour = alt.Color("statistic:N", title="statistic", legend=alt.Legend(orient="bottom"))
     tooltip = ["field:N", "statistic:N", alt.Tooltip("estimate:Q", format=".3f"),
@@ -183,7 +183,7 @@ def confusion(table: pl.DataFrame, field: str) -> Any:
 def gold_accuracy(table: pl.DataFrame) -> Any:
     y = alt.Y("annotator:N", sort=table.get_column("annotator").to_list(), title=None)
     base = alt.Chart(_values(table)).encode(y=y)
-    scale = alt.Scale(domain=[0, 1], padding=8)
+    scale = alt.Scale(domain=[0, 1])
     bars = base.mark_rule(strokeWidth=2, color=PALETTE[0]).encode(
         x=alt.X("ci_low:Q", scale=scale), x2="ci_high:Q"
     )
@@ -263,18 +263,17 @@ def win_rates(table: pl.DataFrame) -> Any:
 
 
 def bradley_terry(table: pl.DataFrame) -> Any:
-    models = (
-        table.sort("log_strength", descending=True).get_column("model").unique(maintain_order=True)
-    )
-    y = alt.Y("model:N", sort=models.to_list(), title=None)
-    base = alt.Chart(_values(table)).encode(y=y)
+    n_models = table.get_column("model").n_unique()
+    strongest_first = alt.EncodingSortField("log_strength", order="descending")
+    base = alt.Chart(_values(table)).encode(y=alt.Y("model:N", sort=strongest_first, title=None))
     bars = base.mark_rule(strokeWidth=2, color=PALETTE[0]).encode(x="ci_low:Q", x2="ci_high:Q")
     dots = base.mark_point(filled=True, size=70, color=PALETTE[0]).encode(
         x=alt.X("log_strength:Q", title="log-strength (Bradley–Terry, mean 0)"),
         tooltip=["model:N", "rank:Q", alt.Tooltip("log_strength:Q", format=".3f"),
                  alt.Tooltip("ci_low:Q", format=".3f"), alt.Tooltip("ci_high:Q", format=".3f")],
     )  # fmt: skip
-    chart = alt.layer(bars, dots).properties(width=WIDTH, height=_height(models.len()))
+    chart = alt.layer(bars, dots).properties(width=WIDTH, height=_height(n_models))
     if "criterion" in table.columns:
-        chart = chart.facet(row=alt.Row("criterion:N", title=None))
+        # each criterion ranks the models its own way
+        chart = chart.facet(row=alt.Row("criterion:N", title=None)).resolve_scale(y="independent")
     return _finish(chart, "Model strengths (95% bootstrap CIs)")

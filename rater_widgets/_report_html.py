@@ -158,9 +158,9 @@ _CSS = """
 .rw-chart{margin:.4em 0;min-height:40px}
 .rw-table{overflow-x:auto;margin:.4em 0}
 .rw-report table{border-collapse:collapse;font-size:.9em}
-.rw-report th,.rw-report td{border-bottom:1px solid var(--rw-line);padding:.25em .6em;
-  text-align:left;vertical-align:top}
-.rw-report td.rw-num{text-align:right;font-variant-numeric:tabular-nums}
+.rw-report table th,.rw-report table td{border-bottom:1px solid var(--rw-line);
+  padding:.25em .6em;text-align:left;vertical-align:top}
+.rw-report table td.rw-num{text-align:right;font-variant-numeric:tabular-nums}
 .rw-report td.rw-null{color:var(--rw-muted)}
 .rw-long{white-space:pre-wrap;max-height:12em;overflow:auto;max-width:40em}
 .rw-more,.rw-notes{color:var(--rw-muted)}
