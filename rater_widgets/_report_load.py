@@ -272,7 +272,9 @@ def _stored_suggestions(latest: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
     if not names or latest.height == 0:
         return empty
     dtypes = answer_dtypes(rubric)
-    struct = pl.Struct({"suggestion": pl.Struct({n: pl.String() for n in names})})
+    # JSON holds option labels as strings, scale points as numbers, flags as booleans
+    raw = {n: pl.String() if isinstance(dtypes[n], pl.Enum) else dtypes[n] for n in names}
+    struct = pl.Struct({"suggestion": pl.Struct(raw)})
     meta = latest.select(
         pl.col("item_id").alias("id"),
         pl.col("meta").str.json_decode(struct).struct.field("suggestion").alias("_s"),

@@ -544,3 +544,17 @@ def test_the_saved_file_renders_every_chart_with_the_network_blocked(study, tmp_
                 context.close()
         finally:
             browser.close()
+
+
+def test_model_scores_on_a_scale_come_back_from_the_store(tmp_path):
+    df = pl.DataFrame({"id": [1, 2, 3, 4], "text": list("abcd"), "model": [1, 2, 3, 3]})
+    rubric = rw.Rubric([rw.Scale("score", 1, 3)])
+    store = str(tmp_path / "scale.sqlite")
+    for name in ("ana", "bo"):
+        w = rw.ItemRater(df, rubric, content="text", store=store, annotator=name,
+                         suggestion={"score": "model"})  # fmt: skip
+        for i in range(4):
+            w.submit({"score": i % 3 + 1})
+    from_store = report(store).tables["confusion_score"]
+    assert from_store.equals(report(w).tables["confusion_score"])
+    assert from_store.filter(pl.col("model") == pl.col("human"))["n"].sum() == 3
