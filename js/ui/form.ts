@@ -6,12 +6,15 @@ import type {
   Answer, AnswerValue, ChoiceField, Condition, Field, MultiChoiceField, RubricSpec, ScaleField,
 } from "../protocol";
 import { h, kbd } from "./dom";
+import { SpanList } from "./spans_list";
 
 export type KeyAction =
   | { field: string; kind: "set"; value: string | number }
   | { field: string; kind: "toggle"; value: string }
   | { field: string; kind: "flag" }
-  | { field: string; kind: "focus" };
+  | { field: string; kind: "focus" }
+  /** mark the selected text with a label of a spans field */
+  | { field: string; kind: "span"; value: string };
 
 export function holds(cond: Condition | null, answer: Answer): boolean {
   if (!cond) return true;
@@ -98,6 +101,8 @@ export function keyMap(rubric: RubricSpec): Map<string, KeyAction> {
       map.set(f.key, { field: f.name, kind: "flag" });
     } else if ((f.type === "text" || f.type === "number") && f.key) {
       map.set(f.key, { field: f.name, kind: "focus" });
+    } else if (f.type === "spans") {
+      for (const l of f.labels) if (l.key) map.set(l.key, { field: f.name, kind: "span", value: l.value });
     }
   }
   return map;
@@ -126,6 +131,8 @@ export class RubricForm {
   readonly el: HTMLElement;
   private rows = new Map<string, HTMLElement>();
   private inputs = new Map<string, HTMLInputElement | HTMLTextAreaElement>();
+  /** the spans controls, by field: the view binds them to its span controller */
+  readonly spanLists = new Map<string, SpanList>();
   private answer: Answer = {};
 
   constructor(
@@ -155,7 +162,9 @@ export class RubricForm {
 
   focusField(name: string): void {
     const input = this.inputs.get(name);
+    const spans = this.spanLists.get(name);
     if (input) input.focus();
+    else if (spans) spans.el.querySelector<HTMLElement>("li, button")?.focus();
     else this.rows.get(name)?.querySelector<HTMLElement>("button")?.focus();
   }
 
@@ -181,6 +190,7 @@ export class RubricForm {
       if (input && document.activeElement !== input) {
         input.value = value === null || value === undefined ? "" : String(value);
       }
+      this.spanLists.get(f.name)?.render(value);
       const counter = row.querySelector<HTMLElement>(".rw-counter");
       if (counter && f.type === "text") {
         const n = typeof value === "string" ? value.trim().length : 0;
@@ -251,6 +261,11 @@ export class RubricForm {
         input.addEventListener("input", () => this.set(f.name, input.value));
         this.inputs.set(f.name, input);
         return h("div", { class: "rw-text-row" }, kbd(f.key), input, h("span", { class: "rw-counter" }));
+      }
+      case "spans": {
+        const list = new SpanList(f, (spans) => this.set(f.name, spans));
+        this.spanLists.set(f.name, list);
+        return list.el;
       }
       default:
         return h("div", { class: "rw-unsupported" }, `field type ${(f as Field).type} is not shown here`);

@@ -1,4 +1,5 @@
-// ItemRater's body: the item's blocks (context first) and the rubric form.
+// ItemRater's body: the item's blocks (context first) and the rubric form. With a spans
+// field, the text of its source block can be marked (js/ui/spans.ts has the keys).
 
 import type { Answer, Item } from "../protocol";
 import { renderBlock } from "../render/index";
@@ -8,7 +9,10 @@ import { h } from "../ui/dom";
 import { othersTable, type OtherAnswer } from "../ui/others";
 import { sensitiveBox, warningLabel } from "../ui/sensitive";
 import { RubricForm, applyAction, cleanAnswer, firstProblem, keyMap, type KeyAction } from "../ui/form";
+import { SpanController, spanHelp, spansForKernel, type SpanHost, type SpanTarget } from "../ui/spans";
 import { ContentCache } from "./content_cache";
+
+const SPAN_FORMATS = new Set(["text", "markdown", "code"]);
 
 export class ItemBody implements Body {
   readonly el: HTMLElement;
@@ -19,6 +23,8 @@ export class ItemBody implements Body {
   private pos = -1;
   private localError: { field: string | null; message: string } | null = null;
   private rendered: ContentCache;
+  private node: HTMLElement | null = null;
+  private spans: SpanController | null = null;
 
   constructor(private session: Session, private view?: ViewContext) {
     this.content = h("div", { class: "rw-item-content", "aria-label": "Item" });
@@ -26,19 +32,30 @@ export class ItemBody implements Body {
     this.el = h("div", { class: "rw-body rw-item-body" }, this.content, this.formHost);
     this.keys = keyMap(session.rubric);
     this.rendered = new ContentCache((item, allowRemote) => this.renderItem(item, allowRemote));
+    const spans = new SpanController(session.rubric, this.spanHost());
+    if (spans.active) {
+      this.spans = spans;
+      this.el.append(spans.painter.style);
+    }
   }
+
+  /** The spans controller (null without spans fields); for tests and the page. */
+  get spanController(): SpanController | null { return this.spans; }
 
   show(item: Item | undefined, pos: number): void {
     this.pos = pos;
     this.localError = null;
+    this.spans?.reset();
     if (!item) {
       this.content.replaceChildren(h("div", { class: "rw-loading" }, "Loading…"));
       this.formHost.replaceChildren();
       this.form = null;
+      this.node = null;
       return;
     }
     const revealed = this.session.revealed.has(item.id);
     const node = this.rendered.get(item);
+    this.node = node;
     const blurMedia = this.session.prefs.blur_media && !revealed;
     this.content.classList.toggle("rw-media-hidden", blurMedia);
     this.content.replaceChildren(...[
@@ -55,6 +72,7 @@ export class ItemBody implements Body {
       this.session.setDraft(this.pos, a);
     },
       (section) => this.view?.openGuideline(section));
+    this.spans?.attach(this.form.spanLists);
     const others = item.extra.others as OtherAnswer[] | undefined;
     this.formHost.replaceChildren(
       ...(others ? [othersTable(this.session.rubric, others)] : []), this.form.el);
@@ -69,14 +87,28 @@ export class ItemBody implements Body {
       : this.localError;
     this.form.update(this.session.answerFor(this.pos), err);
     this.form.setSuggestion(this.session.cache.get(this.pos)?.suggestion ?? null);
+    this.spans?.repaint();
     this.rendered.prefetch(this.session, this.pos);
   }
 
   handleKey(e: KeyboardEvent): boolean {
+    const spans = this.spans;
+    if (spans && this.form) {
+      if (spans.caretKey(e)) return true;
+      if (e.key === "v") return spans.toggleCaret();
+      if (e.key === "y" || e.key === "x") {
+        spans.decide(e.key === "y");
+        return true;
+      }
+    }
     const action = this.keys.get(e.key);
     if (!action || !this.form) return false;
     if (action.kind === "focus") {
       this.form.focusField(action.field);
+      return true;
+    }
+    if (action.kind === "span") {
+      spans?.markSelection(action.field, action.value);
       return true;
     }
     const next = applyAction(action, this.session.answerFor(this.pos));
@@ -89,7 +121,7 @@ export class ItemBody implements Body {
 
   submit(): boolean {
     const rubric = this.session.rubric;
-    const answer: Answer = cleanAnswer(rubric, this.session.answerFor(this.pos));
+    const answer: Answer = spansForKernel(rubric, cleanAnswer(rubric, this.session.answerFor(this.pos)));
     const problem = firstProblem(rubric, answer);
     if (problem) {
       this.localError = problem;
@@ -97,6 +129,7 @@ export class ItemBody implements Body {
       this.form?.focusField(problem.field);
       return false;
     }
+    this.spans?.stopCaret();
     return this.session.submit(answer);
   }
 
@@ -105,10 +138,73 @@ export class ItemBody implements Body {
     for (const [key, a] of this.keys) {
       const what = a.kind === "focus" ? `type in ${a.field}`
         : a.kind === "flag" ? `toggle ${a.field}`
+        : a.kind === "span" ? `mark the selected words as ${a.value} (${a.field})`
         : `${a.field}: ${a.value}`;
       rows.push([key, what]);
     }
+    if (this.spans) rows.push(...spanHelp());
     return rows;
+  }
+
+  dispose(): void {
+    this.spans?.dispose();
+  }
+
+  /** The spans controller's view of this body: the source blocks of the item on screen. */
+  private spanHost(): SpanHost {
+    const sources = (): Record<string, string> => {
+      const cfg = this.session.config.spans as Record<string, { source: string | null }> | undefined;
+      const out: Record<string, string> = {};
+      const main = this.session.cache.get(this.pos)?.blocks.find((b) => b.role === "content")?.name;
+      for (const f of this.session.rubric.fields) {
+        if (f.type !== "spans") continue;
+        const col = cfg?.[f.name]?.source ?? f.source ?? main;
+        if (col) out[f.name] = col;
+      }
+      return out;
+    };
+    const targets = (): SpanTarget[] => {
+      const item = this.session.cache.get(this.pos);
+      const node = this.node;
+      if (!item || !node || !node.isConnected) return [];
+      const byColumn = new Map<string, SpanTarget>();
+      for (const [field, col] of Object.entries(sources())) {
+        const known = byColumn.get(col);
+        if (known) {
+          known.fields.push(field);
+          continue;
+        }
+        const block = item.blocks.find((b) => b.name === col);
+        if (!block || typeof block.value !== "string" || !SPAN_FORMATS.has(block.format)) continue;
+        const section = [...node.querySelectorAll<HTMLElement>("section[data-rw-block]")]
+          .find((s) => s.getAttribute("data-rw-block") === col);
+        const box = section?.querySelector<HTMLElement>(":scope > .rw-content");
+        if (!box) continue;
+        byColumn.set(col, { box, source: block.value, format: block.format, step: null, fields: [field] });
+      }
+      return [...byColumn.values()];
+    };
+    return {
+      targets,
+      caretTargets: targets,
+      sourceOf: (field) => {
+        const col = sources()[field];
+        const value = this.session.cache.get(this.pos)?.blocks.find((b) => b.name === col)?.value;
+        return typeof value === "string" ? value : null;
+      },
+      item: () => this.session.cache.get(this.pos),
+      answer: () => this.session.answerFor(this.pos),
+      setAnswer: (a) => {
+        this.localError = null;
+        this.session.setDraft(this.pos, a);
+      },
+      message: (field, text) => {
+        if (text) this.localError = { field, message: text };
+        else if (this.localError?.field === field) this.localError = null;
+        this.update();
+      },
+      refresh: () => this.update(),
+    };
   }
 
   private renderItem(item: Item, allowRemote: boolean): HTMLElement {
@@ -124,3 +220,4 @@ export class ItemBody implements Body {
     return wrap;
   }
 }
+
