@@ -14,7 +14,15 @@ from collections.abc import Iterator
 import pytest
 
 from rater_widgets.store import Store, open_store
+from tests.browser import stop_shared_browser
 from tests.pgserver import PgServer, PgServerError, running_server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_browser_per_run() -> Iterator[None]:
+    """Stop the process's shared Chromium (tests/browser.py) when the run ends."""
+    yield
+    stop_shared_browser()
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from rater_widgets import nodelay
+from tests.browser import run_in_thread
 
 
 def _nodelay_of(handler: websocket.WebSocketHandler) -> int:
@@ -53,7 +54,7 @@ def test_a_stock_websocket_keeps_nagle_and_set_nodelay_turns_it_off() -> None:
         changed = nodelay.set_nodelay(handler)
         return {"before": before, "changed": changed, "after": _nodelay_of(handler)}
 
-    seen = asyncio.run(_open_handler(on_open))
+    seen = run_in_thread(_open_handler(on_open))
     assert seen == {"before": 0, "changed": True, "after": 1}
 
 
@@ -71,7 +72,7 @@ def test_the_connection_class_sets_nodelay_before_connecting() -> None:
     cls = nodelay.nodelay_connection_class(Base)
     assert issubclass(cls, Base)
     assert nodelay.nodelay_connection_class(cls) is cls  # wrapping twice changes nothing
-    seen = asyncio.run(_open_handler(lambda h: {"result": cls(h).connect()}))
+    seen = run_in_thread(_open_handler(lambda h: {"result": cls(h).connect()}))
     assert seen == {"result": "connected"}
     assert calls == ["connect with nodelay=1"]
 

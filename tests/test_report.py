@@ -490,60 +490,53 @@ def test_a_postgres_study_reports_like_sqlite(pg_database, tmp_path):
 
 @pytest.mark.e2e
 def test_the_saved_file_renders_every_chart_with_the_network_blocked(study, tmp_path):
-    from playwright.sync_api import sync_playwright
+    from tests.browser import shared_browser
 
     w, _, _ = study
     r = report(w, include_content=True)
     path = r.save(tmp_path / "offline.html").resolve()
-    args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        try:
-            for scheme in ("light", "dark"):
-                context = browser.new_context(color_scheme=scheme)
-                requests: list[str] = []
+    browser = shared_browser()  # one Chromium per test process (tests/browser.py)
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        requests: list[str] = []
 
-                def only_the_file(route: Any, requests: list[str] = requests) -> None:
-                    if route.request.url == path.as_uri():
-                        route.continue_()
-                    else:
-                        requests.append(route.request.url)
-                        route.abort()
+        def only_the_file(route: Any, requests: list[str] = requests) -> None:
+            if route.request.url == path.as_uri():
+                route.continue_()
+            else:
+                requests.append(route.request.url)
+                route.abort()
 
-                context.route("**/*", only_the_file)
-                page = context.new_page()
-                errors: list[str] = []
-                page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-                page.on("console",
-                        lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)  # fmt: skip
-                page.goto(path.as_uri())
-                drawn = ".rw-chart .chart-wrapper > svg"
-                page.wait_for_function(
-                    f"document.querySelectorAll('{drawn}').length === {len(r.charts)}",
-                    timeout=30_000,
-                )
-                # every chart drew marks, not just an empty frame
-                marks = page.evaluate(
-                    f"[...document.querySelectorAll('{drawn}')]"
-                    ".map(s => s.querySelectorAll('.role-mark path, .role-mark line, "
-                    ".role-mark text, .role-mark rect').length)"
-                )
-                assert all(m > 0 for m in marks), marks
-                assert requests == [], "the report asked the network for something"
-                assert errors == []
-                assert page.get_by_text("This report contains item content").is_visible()
-                text_colour = page.evaluate(
-                    f"getComputedStyle(document.querySelector('{drawn} .role-axis-label text'))"
-                    ".fill"
-                )
-                # axis labels are dark on light, light on dark
-                bright = sum(int(v) for v in re.findall(r"\d+", text_colour)[:3])
-                assert (bright < 200) if scheme == "light" else (bright > 500), text_colour
-                assert page.title() != "pwned"
-                context.close()
-        finally:
-            browser.close()
+        context.route("**/*", only_the_file)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.on("console",
+                lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)  # fmt: skip
+        page.goto(path.as_uri())
+        drawn = ".rw-chart .chart-wrapper > svg"
+        page.wait_for_function(
+            f"document.querySelectorAll('{drawn}').length === {len(r.charts)}",
+            timeout=30_000,
+        )
+        # every chart drew marks, not just an empty frame
+        marks = page.evaluate(
+            f"[...document.querySelectorAll('{drawn}')]"
+            ".map(s => s.querySelectorAll('.role-mark path, .role-mark line, "
+            ".role-mark text, .role-mark rect').length)"
+        )
+        assert all(m > 0 for m in marks), marks
+        assert requests == [], "the report asked the network for something"
+        assert errors == []
+        assert page.get_by_text("This report contains item content").is_visible()
+        text_colour = page.evaluate(
+            f"getComputedStyle(document.querySelector('{drawn} .role-axis-label text')).fill"
+        )
+        # axis labels are dark on light, light on dark
+        bright = sum(int(v) for v in re.findall(r"\d+", text_colour)[:3])
+        assert (bright < 200) if scheme == "light" else (bright > 500), text_colour
+        assert page.title() != "pwned"
+        context.close()
 
 
 def test_model_scores_on_a_scale_come_back_from_the_store(tmp_path):

@@ -64,8 +64,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, shared_browser
 from tests.e2e._page import (
     ARTIFACTS,
     KERNELSPEC,
@@ -91,17 +92,6 @@ __all__ = [
     "NotebookError",
     "page_errors",
     "start_lab",
-]
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is not used
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
 ]
 
 
@@ -266,14 +256,10 @@ def start_lab(
     server = JupyterServer.start(base_dir, log_path=log_path, extra_args=extra_args, env=env)
     server_ready = time.monotonic()
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            lab = Lab(server, browser)
-            lab.record("start server", server_ready - start)
-            lab.record("start harness (server + browser)", time.monotonic() - start)
-            try:
-                yield lab
-            finally:
-                browser.close()
+        # the process's one Chromium (tests/browser.py): a second sync Playwright fails
+        lab = Lab(server, shared_browser())
+        lab.record("start server", server_ready - start)
+        lab.record("start harness (server + browser)", time.monotonic() - start)
+        yield lab
     finally:
         server.stop()

@@ -26,22 +26,13 @@ from playwright.sync_api import (
     Page,
     Request,
     Route,
-    sync_playwright,
 )
+
+from tests.browser import shared_browser
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 ESBUILD = ROOT / "node_modules" / ".bin" / "esbuild"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 # 1x1 transparent PNG: the stub answer for image requests once the rater allowed them
 PNG_1X1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -137,12 +128,8 @@ def serve_site(root: Path) -> Iterator[Site]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                yield Site(origin=f"http://127.0.0.1:{server.server_address[1]}", browser=browser)
-            finally:
-                browser.close()
+        # the process's one Chromium (tests/browser.py): a second sync Playwright fails
+        yield Site(origin=f"http://127.0.0.1:{server.server_address[1]}", browser=shared_browser())
     finally:
         server.shutdown()
         server.server_close()
