@@ -12,6 +12,7 @@ from rater_widgets import datasets, export, stats, traces
 from rater_widgets.bundle import Study, load_study
 from rater_widgets.fields import Choice, Flag, MultiChoice, Number, Option, Scale, Text
 from rater_widgets.ordering import Assignment
+from rater_widgets.report import Report, report
 from rater_widgets.rubric import Rubric, RubricError
 from rater_widgets.store import StoreError, open_store
 from rater_widgets.wellbeing import Wellbeing
@@ -32,6 +33,7 @@ __all__ = [
     "Option",
     "PairwiseRater",
     "RankRater",
+    "Report",
     "Rubric",
     "RubricError",
     "Scale",
@@ -45,6 +47,7 @@ __all__ = [
     "export",
     "load_study",
     "open_store",
+    "report",
     "stats",
     "traces",
 ]
