@@ -25,6 +25,21 @@ __all__ = ["Assignment", "OrderPlan", "OrderSpec", "plan_order"]
 Order = str | tuple[str, str] | Callable[[pl.DataFrame], Any]
 
 
+def _fix_repeats(slots: np.ndarray, m: int, rng: np.random.Generator) -> None:
+    """An item whose slots straddle two permutations may hold one annotator twice: give
+    those slots to annotators the item does not have yet (rare; in place)."""
+    if slots.shape[1] < 2:
+        return
+    ordered = np.sort(slots, axis=1)
+    for row in np.flatnonzero((ordered[:, 1:] == ordered[:, :-1]).any(axis=1)):
+        seen: set[int] = set()
+        for col in range(slots.shape[1]):
+            if int(slots[row, col]) in seen:
+                free = [a for a in range(m) if a not in seen and a not in slots[row]]
+                slots[row, col] = int(rng.choice(free))
+            seen.add(int(slots[row, col]))
+
+
 class Assignment:
     """Which annotator labels which item.
 
@@ -61,13 +76,21 @@ class Assignment:
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(names):
             raise ValueError(f"overlap={k!r}: use an integer from 1 to {len(names)} (annotators)")
         id_list = pl.Series(ids).cast(pl.String)
-        deal = np.random.default_rng(seed).permutation(id_list.len())
-        slots = np.arange(id_list.len() * k).reshape(-1, k)  # item j takes slots j*k..j*k+k-1
-        who = slots % len(names)
+        n, m = id_list.len(), len(names)
+        rng = np.random.default_rng(seed)
+        # slots dealt from back-to-back random permutations of the annotators: every
+        # annotator gets about the same number of items (exactly, when k divides the
+        # number of annotators), and the groups that share
+        # an item change from item to item, so every pair of annotators meets (pairwise
+        # agreement needs that; a fixed rotation would pair the same people forever)
+        rounds = -(-n * k // m)
+        seq = np.argsort(rng.random((rounds, m)), axis=1).ravel()[: n * k]
+        slots = seq.reshape(n, k)
+        _fix_repeats(slots, m, rng)
         frame = pl.DataFrame(
             {
-                "id": id_list.gather(pl.Series(np.repeat(deal, k))),
-                "annotator": pl.Series(names).gather(pl.Series(who.ravel())),
+                "id": id_list.gather(pl.Series(np.repeat(np.arange(n), k))),
+                "annotator": pl.Series(names).gather(pl.Series(slots.ravel())),
             }
         )
         return cls(frame)
@@ -151,8 +174,9 @@ def plan_order(frame: pl.DataFrame, spec: OrderSpec, ids: pl.Series | None = Non
         if isinstance(spec.limit, bool) or not isinstance(spec.limit, int) or spec.limit < 1:
             raise ValueError(f"limit= must be a positive integer, got {spec.limit!r}")
         regular = regular[: spec.limit]
-    # every annotator sees every gold item in scope (that is how accuracy is compared),
-    # whatever the assignment
+    # every annotator gets the same gold items (same seeded order), whatever the
+    # assignment: that is how accuracy is compared; at the rate, at most one per block,
+    # so a short queue serves only the first of them
     golds = rng.permutation(np.flatnonzero(gold_mask & in_scope))
     quiz = np.zeros(0, dtype=np.int64)
     if spec.quiz:

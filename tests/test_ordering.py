@@ -88,6 +88,14 @@ def test_overlap_assigns_each_item_to_k_annotators_balanced(frame):
     assert per_item.get_column("len").unique().to_list() == [2]
     per_annotator = a.frame.group_by("annotator").len().get_column("len").to_list()
     assert max(per_annotator) - min(per_annotator) <= 1
+    # the groups vary: every pair of annotators shares items (pairwise agreement needs it)
+    pairs = (
+        a.frame.join(a.frame, on="id")
+        .filter(pl.col("annotator") < pl.col("annotator_right"))
+        .select("annotator", "annotator_right")
+        .unique()
+    )
+    assert pairs.height == 6
     with pytest.raises(ValueError, match="from 1 to 4"):
         Assignment.overlap(frame.get_column("id"), ["ana", "bo", "cy", "di"], k=5)
 
