@@ -319,8 +319,8 @@ export class SpanController implements SpanListDelegate {
       case "ArrowLeft": to = map.prevWordStart(c.focus); break;
       case "ArrowDown": to = this.byLine(map, c, true); break;
       case "ArrowUp": to = this.byLine(map, c, false); break;
-      case "Home": to = 0; break;
-      case "End": to = n; break;
+      case "Home": to = map.textStart; break;
+      case "End": to = map.textEnd; break;
       case "Escape": this.stopCaret(); return true;
       default: return false;
     }

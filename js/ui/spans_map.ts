@@ -137,7 +137,7 @@ function align(items: DomItem[], pieces: Piece[], source: string): Unit[] {
         if (p.kind === "char" && (p.delim || SPACE.test(p.ch))) k++;
         else break;
       }
-      let p = pieces[k];
+      let p: Piece | undefined = pieces[k];
       if (!(p && p.kind === "math" && sameTex(p.tex, item.tex))) {
         // a formula further on (the sanitizer dropped something before it)
         k = -1;
@@ -262,6 +262,18 @@ export class TextMap {
   }
 
   get mappedCount(): number { return this.units.filter((u) => u.start >= 0).length; }
+
+  /** The boundary before the first non-space unit (Home). */
+  get textStart(): number {
+    const i = this.units.findIndex((u) => !SPACE.test(u.ch));
+    return i < 0 ? 0 : i;
+  }
+
+  /** The boundary after the last non-space unit (End). */
+  get textEnd(): number {
+    for (let i = this.units.length - 1; i >= 0; i--) if (!SPACE.test(this.units[i]!.ch)) return i + 1;
+    return 0;
+  }
 
   // ------------------------------------------------------------ DOM <-> units
 

@@ -6,6 +6,8 @@
 // clears it); f rates the focused step with the lowest label, which makes it the first
 // error unless an earlier step already has that rating; n opens a note on the focused
 // step. The rubric never takes digits, j, k, f or n (the kernel assigns its keys so).
+// With a spans field, words in the steps can be marked (keys in js/ui/spans.ts; v starts
+// keyboard selection in the focused step, j / k then move it to the next / previous step).
 
 import "./trace.css";
 
@@ -16,6 +18,7 @@ import { h, kbd } from "../ui/dom";
 import { othersTable, type OtherAnswer } from "../ui/others";
 import { RubricForm, applyAction, cleanAnswer, firstProblem, keyMap, type KeyAction } from "../ui/form";
 import type { Body, ViewContext } from "../ui/shell";
+import { SpanController, spanHelp, spansForKernel, type SpanHost, type SpanTarget } from "../ui/spans";
 import {
   firstErrorOf, notesOf, ratingsOf, stepProblem, summaryText, traceConfig, traceOf, withSteps,
   type Notes, type Ratings, type TraceConfig, type TraceExtra,
@@ -51,6 +54,8 @@ export class TraceBody implements Body {
   private hint: string | null = null;
   private localError: { field: string | null; step: number | null; message: string } | null = null;
   private prefetchTimer: ReturnType<typeof setTimeout> | null = null;
+  private spans: SpanController | null = null;
+  private repaintQueued = false;
 
   constructor(private session: Session, private ctx?: ViewContext) {
     this.cfg = traceConfig(session.config);
@@ -60,7 +65,15 @@ export class TraceBody implements Body {
     this.errorLine = h("div", { class: "rw-trace-error", role: "alert" });
     this.host = h("div", { class: "rw-trace-host" });
     this.el = h("div", { class: "rw-body rw-trace-body" }, this.host);
+    const spans = new SpanController(session.rubric, this.spanHost());
+    if (spans.active) {
+      this.spans = spans;
+      this.el.append(spans.painter.style);
+    }
   }
+
+  /** The spans controller (null without spans fields); for tests and the page. */
+  get spanController(): SpanController | null { return this.spans; }
 
   show(item: Item | undefined, pos: number): void {
     if (item && this.view && this.view.item.id === item.id && this.pos === pos) {
@@ -73,6 +86,7 @@ export class TraceBody implements Body {
     this.pos = pos;
     this.localError = null;
     this.hint = null;
+    this.spans?.reset();
     if (!item) {
       this.view = null;
       this.form = null;
@@ -88,6 +102,7 @@ export class TraceBody implements Body {
       this.form = new RubricForm(this.session.rubric, (a) => this.session.setDraft(this.pos, a),
         (section) => this.ctx?.openGuideline(section));
       view.formHost.replaceChildren(h("div", { class: "rw-trace-section-label" }, "The whole trace"), this.form.el);
+      this.spans?.attach(this.form.spanLists);
     } else {
       this.form = null;
       view.formHost.replaceChildren();
@@ -115,14 +130,28 @@ export class TraceBody implements Body {
     this.errorLine.textContent = stepErr ? err!.message : "";
     view.steps.setMissing(err?.step ?? null);
     this.form?.update(answer, err && !stepErr ? { field: err.field, message: err.message } : null);
+    this.spans?.repaint();
   }
 
   handleKey(e: KeyboardEvent): boolean {
     const view = this.view;
     if (!view) return false;
     const n = view.trace.steps.length;
+    const spans = this.spans;
+    if (spans) {
+      if (spans.caretKey(e)) return true;
+      if (e.key === "v") {
+        if (n) view.steps.ensureRendered(this.focus);
+        return spans.toggleCaret();
+      }
+      if (e.key === "y" || e.key === "x") {
+        spans.decide(e.key === "y");
+        return true;
+      }
+    }
     if (e.key === "j" || e.key === "k") {
       if (n) this.moveFocus(this.focus + (e.key === "j" ? 1 : -1));
+      if (spans?.caretActive) spans.moveCaretTo(this.stepTarget(this.focus, true));
       return true;
     }
     const value = this.labelKeys.get(e.key);
@@ -142,6 +171,10 @@ export class TraceBody implements Body {
     if (!action || !this.form) return false;
     if (action.kind === "focus") {
       this.form.focusField(action.field);
+      return true;
+    }
+    if (action.kind === "span") {
+      spans?.markSelection(action.field, action.value);
       return true;
     }
     const next = applyAction(action, this.session.answerFor(this.pos));
@@ -164,7 +197,8 @@ export class TraceBody implements Body {
       this.update();
       return false;
     }
-    const answer: Answer = { ...withSteps(cleanAnswer(rubric, current), ratings, notes, this.cfg.lowest), n_steps: n };
+    const answer: Answer = spansForKernel(rubric,
+      { ...withSteps(cleanAnswer(rubric, current), ratings, notes, this.cfg.lowest), n_steps: n });
     const problem = firstProblem(rubric, answer);
     if (problem) {
       this.localError = { field: problem.field, step: null, message: problem.message };
@@ -173,6 +207,7 @@ export class TraceBody implements Body {
       return false;
     }
     this.focusByPos.set(this.pos, this.focus);
+    this.spans?.stopCaret();
     return this.session.submit(answer);
   }
 
@@ -184,13 +219,16 @@ export class TraceBody implements Body {
       ["n", "write a note on the step"],
     ];
     for (const [key, a] of this.keys) {
-      const what = a.kind === "focus" ? `type in ${a.field}` : a.kind === "flag" ? `toggle ${a.field}` : `${a.field}: ${a.value}`;
+      const what = a.kind === "focus" ? `type in ${a.field}` : a.kind === "flag" ? `toggle ${a.field}`
+        : a.kind === "span" ? `mark the selected words in a step as ${a.value} (${a.field})` : `${a.field}: ${a.value}`;
       rows.push([key, what]);
     }
+    if (this.spans) rows.push(...spanHelp(), ["j / k (selecting)", "move keyboard selection to the next / previous step"]);
     return rows;
   }
 
   dispose(): void {
+    this.spans?.dispose();
     if (this.prefetchTimer) clearTimeout(this.prefetchTimer);
     for (const v of this.views.values()) v.steps.dispose();
     this.views.clear();
@@ -288,6 +326,7 @@ export class TraceBody implements Body {
       onRate: (i, value) => { if (this.view?.item.id === item.id) this.rate(i, value, false); },
       onFocus: (i) => { if (this.view?.item.id === item.id && i !== this.focus) { this.focus = i; this.hint = null; this.update(); } },
       onNote: (i, text) => { if (this.view?.item.id === item.id) this.setNote(i, text); },
+      onRender: () => { if (this.view?.item.id === item.id) this.queueRepaint(); },
     });
     const warnings = [...trace.warnings];
     if (trace.truncated) warnings.unshift("The trace is longer than the limits: only its first part is shown and rated.");
@@ -303,11 +342,66 @@ export class TraceBody implements Body {
     const othersEl = others ? othersTable(this.othersSpec(), others) : null;
     const legend = h("div", { class: "rw-trace-legend rw-muted" },
       kbd("j"), kbd("k"), " move · ", ...this.cfg.labels.flatMap((l) => [kbd(l.key), ` ${l.name} `]), "· ",
-      kbd("f"), " first error · ", kbd("n"), " note");
+      kbd("f"), " first error · ", kbd("n"), " note",
+      ...(this.spans ? [" · ", kbd("v"), " select words to mark"] : []));
     const el = h("div", { class: "rw-trace" }, question, notice, legend, empty, steps.el,
       h("div", { class: "rw-trace-status" }), answer, othersEl, formHost);
     performance.measure?.("rw:trace-build", { start: started, detail: { steps: trace.steps.length } });
     return { item, trace, el, steps, formHost };
+  }
+
+  // ------------------------------------------------------------ spans in steps
+
+  /** Step i as text spans can mark (null: not rendered, or shown differently from its text). */
+  private stepTarget(i: number, render = false): SpanTarget | null {
+    const view = this.view;
+    const step = view?.trace.steps[i];
+    if (!view || !step) return null;
+    if (render) view.steps.ensureRendered(i);
+    const box = view.steps.contentOf(i);
+    if (!box) return null;
+    let format: string = this.cfg.stepFormat;
+    if (step.kind === "tool_result") format = "code";
+    else if (step.kind === "tool_call") {
+      // arguments are shown pretty-printed: marks there would not index the step's text
+      if (step.meta?.arguments !== undefined && box.textContent !== step.text) return null;
+      format = "code";
+    }
+    const fields = this.spans?.fields.map((f) => f.name) ?? [];
+    return { box, source: step.text, format, step: i, fields };
+  }
+
+  private queueRepaint(): void {
+    if (this.repaintQueued) return;
+    this.repaintQueued = true;
+    queueMicrotask(() => {
+      this.repaintQueued = false;
+      this.spans?.repaint();
+    });
+  }
+
+  private spanHost(): SpanHost {
+    return {
+      targets: () => {
+        const view = this.view;
+        if (!view || !view.el.isConnected) return [];
+        return view.steps.renderedSteps().map((i) => this.stepTarget(i)).filter((t): t is SpanTarget => t !== null);
+      },
+      caretTargets: () => {
+        const t = this.stepTarget(this.focus, true);
+        return t ? [t] : [];
+      },
+      sourceOf: (_field, step) => (step === null ? null : this.view?.trace.steps[step]?.text ?? null),
+      item: () => this.view?.item,
+      answer: () => this.session.answerFor(this.pos),
+      setAnswer: (a) => this.setAnswer(a),
+      message: (field, text) => {
+        if (text) this.localError = { field, step: null, message: text };
+        else if (this.localError?.field === field) this.localError = null;
+        this.update();
+      },
+      refresh: () => this.update(),
+    };
   }
 
   /** The rubric plus the step keys, as columns of the others' answers table. */

@@ -17,6 +17,8 @@ export interface StepListOptions {
   onRate(step: number, value: number): void;
   onFocus(step: number): void;
   onNote(step: number, text: string): void;
+  /** A step's content was rendered (again): spans paint on it. */
+  onRender?(step: number): void;
 }
 
 /** Rows rendered around the focused step whatever the observer says (j/k land on content). */
@@ -73,6 +75,22 @@ export class StepList {
   }
 
   get length(): number { return this.rows.length; }
+
+  /** The rendered content box of step i (null until the row is rendered). */
+  contentOf(i: number): HTMLElement | null {
+    const row = this.rows[i];
+    return row?.rendered ? row.body.querySelector<HTMLElement>(":scope > .rw-content") : null;
+  }
+
+  /** Render step i now (keyboard selection goes into it). */
+  ensureRendered(i: number): void { this.render(i); }
+
+  /** Indices of the rendered steps. */
+  renderedSteps(): number[] {
+    const out: number[] = [];
+    this.rows.forEach((r, i) => { if (r.rendered) out.push(i); });
+    return out;
+  }
   get renderedCount(): number { return this.rows.filter((r) => r.rendered).length; }
 
   /** Reflect ratings, notes, the first error and the focused step (only rows that changed). */
@@ -131,7 +149,10 @@ export class StepList {
   allowRemoteLoads(): void {
     this.allowRemote = true;
     this.rows.forEach((row, i) => {
-      if (row.rendered) row.body.replaceChildren(this.content(this.steps[i]!));
+      if (row.rendered) {
+        row.body.replaceChildren(this.content(this.steps[i]!));
+        this.opts.onRender?.(i);
+      }
     });
   }
 
@@ -206,6 +227,7 @@ export class StepList {
     row.body.style.minHeight = "";
     row.body.classList.remove("rw-step-placeholder");
     this.apply(row, i);
+    this.opts.onRender?.(i);
   }
 
   private content(step: TraceStep): HTMLElement {

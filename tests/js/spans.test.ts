@@ -332,3 +332,93 @@ describe("ItemRater view with a spans field", () => {
     expect(root.querySelector(".rw-where")!.textContent).toContain("Item 2 of 2");
   });
 });
+
+// ---------------------------------------------------------------- TraceRater: spans per step
+
+describe("TraceRater view with a spans field", () => {
+  const errors: SpansField = {
+    ...evidence, name: "error_spans", label: "Error spans", suggestions: null,
+    labels: [
+      { value: "arithmetic", key: "a", color: "#E69F00", description: null },
+      { value: "logic", key: "l", color: "#56B4E9", description: null },
+    ],
+  };
+  const traceRubric: RubricSpec = { hash: "t", guidelines: null, fields: [errors] };
+  const STEPS = ["Three boxes of **four** is $3 \\cdot 4 = 12$.", "Take away five: 12 - 5 = 8 😀.", "So 8 pens."];
+  let m: MockModel;
+  let root: HTMLElement;
+
+  beforeEach(() => {
+    document.body.innerHTML = "";
+    highlights.clear();
+    m = new MockModel({
+      _kind: "trace", _uid: `t${Math.random()}`, _rubric: traceRubric,
+      _config: {
+        lookahead: 2, lookbehind: 1, step_format: "markdown", lowest: -1, require_all_steps: false,
+        question: null, answer: null, max_note: 5000, spans: { error_spans: { source: null } },
+        step_labels: [
+          { value: -1, name: "wrong", description: null, key: "1" },
+          { value: 0, name: "neutral", description: null, key: "2" },
+          { value: 1, name: "good", description: null, key: "3" },
+        ],
+      },
+      _progress: { done: 0, skipped: 0, total: 1 },
+    });
+    const el = document.createElement("div");
+    document.body.append(el);
+    widget.render({ model: m as any, el });
+    m.receive({ type: "items", items: [{
+      pos: 0, id: "t1", status: "new", answer: null, sensitive: false, warning: null, suggestion: null, blocks: [],
+      extra: { steps: STEPS.map((text) => ({ text, kind: "reasoning" })), n_steps: 3, answer: null, context: [],
+        warnings: [], truncated: false, format: "steps",
+        spans: { error_spans: { suggested: [{ step: 2, start: 3, end: 4, label: "logic" }], warnings: [] } } },
+    }] });
+    m.receive({ type: "cursor", pos: 0 });
+    root = el.querySelector(".rw-root")!;
+  });
+
+  const stepBox = (i: number) => root.querySelector<HTMLElement>(`[data-step="${i}"] .rw-step-body > .rw-content`)!;
+
+  it("a selection in a step is a span of that step, offsets into the step's text", () => {
+    selectText(stepBox(1), "12 - 5 = 8 😀");
+    key(root, "a");
+    const items = [...root.querySelectorAll(".rw-span-list:not(.rw-span-suggestions) li")];
+    expect(items.map((li) => li.querySelector(".rw-span-text")!.textContent)).toEqual(["12 - 5 = 8 😀"]);
+    expect(items[0]!.querySelector(".rw-span-where")!.textContent).toBe("step 2 · 16–28");
+    key(root, "y"); // the suggestion on step 3: "8"
+    key(root, "Enter");
+    const sent = m.lastSent("submit").answer.error_spans;
+    const start = pyIndex(STEPS[1]!, "12 - 5");
+    expect(sent).toEqual([
+      { step: 1, start, end: start + cp("12 - 5 = 8 😀").length, label: "arithmetic" },
+      { step: 2, start: 3, end: 4, label: "logic" },
+    ]);
+    expect(pySlice(STEPS[2]!, 3, 4)).toBe("8");
+  });
+
+  it("v selects in the focused step; j moves the keyboard selection to the next step", () => {
+    key(root, "v");
+    key(root, "ArrowRight", { shiftKey: true });
+    key(root, "ArrowRight", { shiftKey: true });
+    expect(document.getSelection()!.toString()).toBe("Three boxes");
+    key(root, "j");
+    key(root, "End");
+    key(root, "ArrowLeft", { shiftKey: true });
+    key(root, "ArrowLeft", { shiftKey: true });
+    expect(document.getSelection()!.toString()).toBe("8 😀.");
+    key(root, "l");
+    key(root, "Enter");
+    const start = pyIndex(STEPS[1]!, "8 😀");
+    expect(m.lastSent("submit").answer.error_spans).toEqual([{ step: 1, start, end: start + 4, label: "logic" }]);
+  });
+
+  it("a selection across two steps is refused with a message", () => {
+    const r = document.createRange();
+    r.setStart(stepBox(0).firstChild!.firstChild!, 2);
+    r.setEnd(stepBox(1).firstChild!.firstChild!, 3);
+    document.getSelection()!.removeAllRanges();
+    document.getSelection()!.addRange(r);
+    key(root, "a");
+    expect(root.querySelector('[data-field="error_spans"] .rw-field-error')!.textContent).toMatch(/within one text/);
+  });
+});
