@@ -37,9 +37,7 @@ rubric = rw.Rubric([
     Spans("evidence", labels=["threat", "slur", "self-harm", "pii"], suggestions="model_spans"),
 ])
 """
-CELL = (
-    'w = rw.ItemRater(df, rubric, content="text", store="spans.sqlite", annotator="ana")\nw'
-)
+CELL = 'w = rw.ItemRater(df, rubric, content="text", store="spans.sqlite", annotator="ana")\nw'
 #: every stored span checked in the kernel against its own source
 CHECK = (
     "[(r['text'], r['start'], r['end'], r['label'], "
