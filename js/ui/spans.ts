@@ -98,6 +98,11 @@ export class SpanController implements SpanListDelegate {
     this.focused = null;
   }
 
+  /** Build the maps of the texts on screen ahead of the first mark (idle time). */
+  prepare(): void {
+    for (const t of this.host.targets()) this.mapOf(t);
+  }
+
   /** The map of a target's text (built once per rendered box), or null when it fails. */
   mapOf(t: SpanTarget): TextMap | null {
     let map = this.maps.get(t.box);

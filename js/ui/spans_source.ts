@@ -14,7 +14,8 @@
 // disagreement there leaves characters unmapped: a selection touching them gets a clear
 // message, never a wrong offset.
 
-import MarkdownIt from "markdown-it";
+import MarkdownItCtor from "markdown-it";
+import type { MarkdownIt, StateInline, Token } from "markdown-it";
 
 import { mathPlugin } from "../render/math";
 
@@ -27,8 +28,7 @@ export type Piece =
   /** raw HTML (an html_block): rendered text is whatever the sanitizer kept of it */
   | { kind: "raw"; start: number; end: number };
 
-type Token = ReturnType<MarkdownIt["parse"]>[number];
-type InlineState = InstanceType<MarkdownIt["inline"]["State"]>;
+type InlineState = StateInline;
 type InlineRule = (state: InlineState, silent: boolean) => boolean;
 
 interface TextEntry { kind: "text"; text: string; starts: number[]; ends: number[] }
@@ -127,7 +127,7 @@ let parser: MarkdownIt | null = null;
  */
 function recordingParser(): MarkdownIt {
   if (parser) return parser;
-  const md = new MarkdownIt({ html: true, linkify: true, typographer: false });
+  const md = new MarkdownItCtor({ html: true, linkify: true, typographer: false });
   md.linkify.set({ fuzzyLink: false, fuzzyEmail: false });
   md.use(mathPlugin);
   md.inline.State = recordingState(md.inline.State);

@@ -72,7 +72,12 @@ export class ItemBody implements Body {
       this.session.setDraft(this.pos, a);
     },
       (section) => this.view?.openGuideline(section));
-    this.spans?.attach(this.form.spanLists);
+    if (this.spans) {
+      this.spans.attach(this.form.spanLists);
+      // a long markdown item takes ~0.1 s to map: do it before the first mark, not on it
+      const spans = this.spans;
+      setTimeout(() => { if (this.node === node) spans.prepare(); }, 0);
+    }
     const others = item.extra.others as OtherAnswer[] | undefined;
     this.formHost.replaceChildren(
       ...(others ? [othersTable(this.session.rubric, others)] : []), this.form.el);
@@ -166,7 +171,8 @@ export class ItemBody implements Body {
     const targets = (): SpanTarget[] => {
       const item = this.session.cache.get(this.pos);
       const node = this.node;
-      if (!item || !node || !node.isConnected) return [];
+      // blurred sensitive content cannot be selected until the rater reveals it
+      if (!item || !node || !node.isConnected || node.closest(".rw-blurred")) return [];
       const byColumn = new Map<string, SpanTarget>();
       for (const [field, col] of Object.entries(sources())) {
         const known = byColumn.get(col);

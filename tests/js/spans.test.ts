@@ -136,6 +136,34 @@ describe("TextMap: selection -> Python offsets", () => {
     }
   });
 
+  it("every visible character of typical markdown traces back to the source", () => {
+    // a guard against drift between the renderer and the mapping parser: anything
+    // unmapped here would make raters meet "cannot be traced" on ordinary content
+    const docs = [
+      "# Title #\n\nPara with [link](http://x.com \"title t\") t and `code  x` &amp; &copy; \\* esc",
+      "- item one\n- item **two**\n  continued\n\n1. first\n2. second\n   - nested *deep*",
+      "> quote line\n> more *quote*\n\nafter ~~struck~~ text",
+      "| a | b |\n|---|:-:|\n| c1 | **d** |\n| `e` | $f$ |",
+      "```python\nprint('hi')\n  x = 1\n```\n\ntext $x^2$ and $$y$$ end\n\n$$\n\\frac{a}{b}\n$$\n\n    indented code",
+      "line one  \nline two\\\nline three\r\nCRLF line",
+      "<think>\nraw <b>html</b> here\n</think>\n\nafter raw <span title=\"q\">inline</span> html",
+      "Visit http://example.com/a_b_c or <https://auto.link/x>, ___both___ and **_mixed_**.",
+      "Setext\n===\n\nSub\n---\n\n***\n\n![alt](data:image/png;base64,iVBORw0KGgo=) after image",
+    ];
+    for (const src of docs) {
+      const box = renderMarkdown(src, { allowRemote: false });
+      document.body.replaceChildren(box);
+      const map = TextMap.build(box, src, "markdown");
+      const unmapped = map.units.filter((u) => u.start < 0 && !/\s/.test(u.ch)).map((u) => u.ch).join("");
+      expect(unmapped, src).toBe("");
+      for (const u of map.units) {
+        if (u.start >= 0 && u.end - u.start === 1 && u.ch !== "\uFFFC") expect(src.slice(u.start, u.end)).toBe(u.ch);
+      }
+      const starts = map.units.filter((u) => u.start >= 0).map((u) => u.start);
+      expect(starts).toEqual([...starts].sort((x, y) => x - y)); // in source order
+    }
+  });
+
   it("text that cannot be traced gets a message, never an offset", () => {
     // raw HTML whose text also appears in its own attribute: ambiguous, so unmapped
     const src = '<div title="same words">same words</div>\n\nafter';
