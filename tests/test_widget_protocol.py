@@ -233,3 +233,29 @@ def test_purged_answers_disappear_from_the_cached_annotations(df, rubric, tmp_pa
     assert w.annotations.height == 2  # cached now
     w.store.purge(["10"], reason="legal request", study="default")
     assert w.annotations["id"].to_list() == [11]
+
+
+def test_a_full_disk_is_a_clear_error_in_the_widget_and_nothing_saved_is_lost(rubric, tmp_path):
+    from rater_widgets.store.sqlite import SQLiteStore
+
+    # SQLite's max_page_count gives the same SQLITE_FULL as a disk that has filled up
+    store = SQLiteStore(tmp_path / "full.sqlite", pragmas={"max_page_count": 64})
+    n = 200
+    df = pl.DataFrame({"id": list(range(n)), "text": ["x"] * n})
+    w = rw.ItemRater(df, rubric, content="text", store=store, annotator="ana")
+    wire = Wire(w)
+    acked, error = [], None
+    for seq in range(1, n + 1):
+        pos = w._cursor
+        out = wire.submit(seq, pos, str(pos), {"verdict": "safe", "rationale": "r" * 3000})
+        kinds = {m["type"]: m for m in out}
+        if "error" in kinds:
+            error = kinds["error"]
+            break
+        acked.append(pos)
+    assert error is not None, "the store never filled up"
+    assert "disk is full" in error["message"]
+    assert "nothing was saved" in error["message"]
+    assert error["pos"] == w._cursor  # the rater stays on the unsaved item
+    # every acknowledged answer is still there, and the store still reads
+    assert sorted(w.annotations["id"].to_list()) == acked

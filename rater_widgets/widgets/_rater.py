@@ -475,7 +475,7 @@ class RaterWidget(anywidget.AnyWidget):
             self._error(seq, item, pos, str(e), e.field)
             return
         except StoreError as e:
-            self._error(seq, item, pos, f"not saved: {e}", None)
+            self._error(seq, item, pos, str(e), None)  # the frontend says "Not saved"
             return
         self._cursor = min(pos + 1, len(self._queue))
         self._count_exposure(pos)

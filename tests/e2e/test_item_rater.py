@@ -115,3 +115,41 @@ def test_tampered_message_is_rejected_and_nothing_is_stored(lab, page):
     page.keyboard.press("Enter")
     expect(view.locator(".rw-counts")).to_have_text("1 done · 0 skipped · 5 total")
     assert nb.eval_json("w.annotations['verdict'].to_list()") == ["safe"]
+
+
+FULL = """
+import polars as pl
+import rater_widgets as rw
+from rater_widgets.store.sqlite import SQLiteStore
+df = pl.DataFrame({"id": list(range(400)), "text": [f"item {i}" for i in range(400)]})
+rubric = rw.Rubric([rw.Choice("verdict", ["safe", "violating"], required=True), rw.Text("why")])
+# SQLite's max_page_count fails exactly as a full disk does (SQLITE_FULL)
+store = SQLiteStore("full.sqlite", pragmas={"max_page_count": 48})
+w = rw.ItemRater(df, rubric, content="text", store=store, annotator="ana")
+for answer in ({"verdict": "safe", "why": "r" * 3000}, {"verdict": "safe"}):
+    try:  # fill it up, then top it off with small answers: no room left for any
+        while True:
+            w.submit(answer)
+    except rw.StoreError:
+        pass
+saved = w.progress.done
+w
+"""
+
+
+def test_a_full_disk_shows_a_clear_error_and_keeps_the_answer_on_screen(lab, page):
+    nb = lab.open_notebook(page, lab.write_notebook([FULL]))
+    nb.run_all()
+    view = nb.output(0).locator(".rw-root")
+    saved = nb.eval_json("saved")
+    expect(view.locator(".rw-where")).to_contain_text(f"Item {saved + 1} of 400")
+    view.locator(".rw-item-content").click()
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    expect(view.locator(".rw-banner")).to_contain_text("disk is full")
+    expect(view.locator(".rw-saved")).to_have_text("Not saved ✗")
+    # back on the item that was not saved, with the answer still chosen
+    expect(view.locator(".rw-where")).to_contain_text(f"Item {saved + 1} of 400")
+    expect(view.locator('button[data-value="violating"]')).to_have_attribute("aria-pressed", "true")
+    nb.screenshot("item-rater-disk-full", view)
+    assert nb.eval_json("w.progress.done") == saved
