@@ -28,6 +28,8 @@ const MATH_CHAR = "\uFFFC";
 /** How far ahead the aligner looks for the DOM text after a mismatch (sanitizer drops). */
 const RESYNC_WINDOW = 4000;
 const RESYNC_PROBE = 24;
+/** Units looked at on each side when snapping a selection end to a whole character. */
+const GRAPHEME_WINDOW = 64;
 
 /** Code-point offsets (Python) <-> UTF-16 offsets (JS) of one string. */
 export class CodePoints {
@@ -234,7 +236,6 @@ function literalPieces(source: string): Piece[] {
 export class TextMap {
   readonly points: CodePoints;
   private words: Array<[number, number]> | null = null;
-  private graphemes: Set<number> | null = null;
   private rendered: string | null = null;
   private monotonic: boolean;
 
@@ -362,9 +363,8 @@ export class TextMap {
     while (a < b && SPACE.test(this.units[a]!.ch)) a++;
     while (b > a && SPACE.test(this.units[b - 1]!.ch)) b--;
     if (a >= b) return { error: "The selection holds only white space." };
-    const g = this.graphemeBoundaries();
-    while (a > 0 && !g.has(a)) a--;
-    while (b < this.units.length && !g.has(b)) b++;
+    a = this.snap(a, false);
+    b = this.snap(b, true);
     const first = this.units[a]!;
     const last = this.units[b - 1]!;
     if (first.start < 0 || last.end < 0) {
@@ -466,23 +466,29 @@ export class TextMap {
     return this.wordList().find(([, e]) => e > i) ?? null;
   }
 
-  private graphemeBoundaries(): Set<number> {
-    if (this.graphemes) return this.graphemes;
-    const out = new Set<number>([0, this.units.length]);
+  /**
+   * The grapheme boundary at or before (at or after, `forward`) boundary i: segmenting
+   * only a window around it keeps a mark on a 100k-character item instant.
+   */
+  private snap(i: number, forward: boolean): number {
+    const n = this.units.length;
+    if (i <= 0 || i >= n) return Math.max(0, Math.min(i, n));
+    // a grapheme never spans two DOM nodes or a formula
+    if (this.units[i]!.node !== this.units[i - 1]!.node) return i;
+    const lo = Math.max(0, i - GRAPHEME_WINDOW);
+    const hi = Math.min(n, i + GRAPHEME_WINDOW);
+    const text = this.text.slice(lo, hi);
+    const cuts = [lo, hi];
     const Seg = (Intl as { Segmenter?: typeof Intl.Segmenter }).Segmenter;
-    const text = this.text;
     if (Seg) {
-      for (const s of new Seg(undefined, { granularity: "grapheme" }).segment(text)) out.add(s.index);
+      for (const s of new Seg(undefined, { granularity: "grapheme" }).segment(text)) cuts.push(lo + s.index);
     } else {
-      for (let i = 0; i < text.length; i++) if ((text.charCodeAt(i) & 0xfc00) !== 0xdc00) out.add(i);
+      for (let k = 0; k < text.length; k++) if ((text.charCodeAt(k) & 0xfc00) !== 0xdc00) cuts.push(lo + k);
     }
-    // a grapheme never spans two DOM nodes or a formula: units there are boundaries too
-    for (let i = 1; i < this.units.length; i++) {
-      if (this.units[i]!.node !== this.units[i - 1]!.node) out.add(i);
-    }
-    this.graphemes = out;
-    return out;
+    if (forward) return Math.min(...cuts.filter((c) => c >= i));
+    return Math.max(...cuts.filter((c) => c <= i));
   }
+
 }
 
 function beforeNode(node: Node): [Node, number] {
