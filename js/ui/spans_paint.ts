@@ -46,7 +46,7 @@ export class SpanPainter {
     fields.forEach((labels, f) => labels.forEach((l, i) => {
       const c = safeColor(l.color);
       rules.push(
-        `::highlight(${p}-${f}-${i}) { background-color: color-mix(in srgb, ${c} 38%, transparent); }`,
+        `::highlight(${p}-${f}-${i}) { background-color: color-mix(in srgb, ${c} 45%, transparent); }`,
         `::highlight(${p}-${f}-${i}-s) { text-decoration: underline dashed ${c}; text-decoration-thickness: 2px; `
           + `background-color: color-mix(in srgb, ${c} 12%, transparent); }`,
       );

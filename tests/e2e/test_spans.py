@@ -112,8 +112,19 @@ def test_mark_spans_by_mouse_and_keyboard_in_markdown_and_unicode(lab, page):
     page.keyboard.press(keys["pii"])
     drag_select(page, box, "مرحبا بالعالم")
     page.keyboard.press(keys["slur"])
+    drag_select(page, box, "you at")  # overlaps the threat
+    page.keyboard.press(keys["pii"])
     spans = view.locator('[data-field="evidence"] .rw-span-list:not(.rw-span-suggestions) li')
-    expect(spans).to_have_count(3)
+    expect(spans).to_have_count(4)
+    # painted with the Custom Highlight API: one highlight per label, the overlap, the
+    # dashed suggestions (nothing is inserted into the sanitized content)
+    painted = page.evaluate(
+        "() => [...CSS.highlights.keys()].map((k) => k.replace(/^rw-sp\\d+-/, '')).sort()"
+    )
+    assert painted == ["0-0", "0-0-s", "0-1", "0-3", "0-3-s", "overlap"], painted
+    assert box.locator("mark, span.rw-span").count() == 0
+    page.evaluate("() => document.getSelection().removeAllRanges()")  # for the picture
+    nb.screenshot("spans-overlap-suggestions-light", view.locator(".rw-item-content"))
 
     # keyboard: v puts a caret on the first word; Shift+→ extends by word (emoji included)
     nb.press(view, "v")
@@ -129,7 +140,7 @@ def test_mark_spans_by_mouse_and_keyboard_in_markdown_and_unicode(lab, page):
     assert page.evaluate("() => document.getSelection().toString()") == "Zoe\u0301"
     page.keyboard.press(keys["self-harm"])
     page.keyboard.press("Escape")
-    expect(spans).to_have_count(5)
+    expect(spans).to_have_count(6)
 
     # the suggested spans, in reading order: accept the first (y), reject the next (x)
     sugg = view.locator(".rw-span-suggestions li")
@@ -137,12 +148,12 @@ def test_mark_spans_by_mouse_and_keyboard_in_markdown_and_unicode(lab, page):
     page.keyboard.press("y")
     page.keyboard.press("x")
     expect(sugg).to_have_count(0)
-    expect(spans).to_have_count(6)
+    expect(spans).to_have_count(7)
 
     # a focused span in the list: Delete removes it
     view.locator(".rw-span-list li", has_text="東京タワー").focus()
     page.keyboard.press("Delete")
-    expect(spans).to_have_count(5)
+    expect(spans).to_have_count(6)
     nb.screenshot("spans-item-light", view)
     lab.set_theme(page, "dark")
     nb.screenshot("spans-item-dark", view)
@@ -161,6 +172,7 @@ def test_mark_spans_by_mouse_and_keyboard_in_markdown_and_unicode(lab, page):
         ("Hey 👋🏽", "slur"),
         ("Zoe\u0301", "self-harm"),
         ("tonight", "threat"),
+        ("you** at", "pii"),  # the source between: the bold's closing markup
     }
     # offsets are Python code points into the column value
     expected = nb.eval_json("[TEXT_1.index('I will find you'), TEXT_1.index('Zoe\u0301 has')]")
