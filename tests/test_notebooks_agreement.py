@@ -6,70 +6,34 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
-import nbclient
-import nbformat
 import pytest
 
 import rater_widgets as rw
-
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "agreement_study.ipynb"
-
-
-def _text(cell: nbformat.NotebookNode) -> str:
-    parts = []
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "stream":
-            parts.append(out.get("text", ""))
-        elif "data" in out:
-            parts.append(out["data"].get("text/plain", ""))
-    return "\n".join(parts)
-
-
-def _cell(code: list[nbformat.NotebookNode], needle: str) -> nbformat.NotebookNode:
-    return next(c for c in code if needle in c.source)
-
-
-def test_the_notebook_is_stored_without_outputs() -> None:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == []
-            assert cell.execution_count is None
+from tests.notebooks import cell_text, code_cell, code_cells, run_notebook
 
 
 @pytest.mark.notebooks
 def test_agreement_notebook_runs_and_its_report_holds_no_item_text(tmp_path: Path) -> None:
-    path = tmp_path / NOTEBOOK.name
-    shutil.copy(NOTEBOOK, path)
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    for cell in code:
-        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
-        assert not errors, errors
+    nb = run_notebook("agreement_study.ipynb", tmp_path, allow_stderr=True)
+    code = code_cells(nb)
     assert (tmp_path / "agreement_study.sqlite").is_file()
 
     # five annotators, every item to two of them (gold items to all)
-    done = re.findall(r"annotator='(\w+)', done=(\d+), skipped=0, total=(\d+)", _text(code[3]))
+    done = re.findall(r"annotator='(\w+)', done=(\d+), skipped=0, total=(\d+)", cell_text(code[3]))
     assert [name for name, _, _ in done] == ["ana", "bo", "cy", "di", "eve"]
     assert all(d == t for _, d, t in done)
     assert 80 <= int(done[0][1]) <= 90  # 200 items x 2 / 5, plus the gold items
 
     # agreement with CIs: the careful pair agrees more than the careless one
-    kappas = _text(_cell(code, "cohen_kappa"))
+    kappas = cell_text(code_cell(nb, "cohen_kappa"))
     pair = dict(re.findall(r"Cohen's kappa, (\w+ vs \w+): (-?[\d.]+) \(95% CI", kappas))
     assert float(pair["ana vs bo"]) > float(pair["di vs eve"]) + 0.2
     assert re.search(r"Krippendorff's alpha: +0\.\d+ \(95% CI 0\.\d+ to 0\.\d+", kappas)
 
     # the careless annotator has the lowest agreement with the others and gold accuracy
-    people = _text(_cell(code, "annotator_stats"))
+    people = cell_text(code_cell(nb, "annotator_stats"))
     agreement = {
         row[0]: float(row[3])
         for line in people.splitlines()
@@ -77,19 +41,19 @@ def test_agreement_notebook_runs_and_its_report_holds_no_item_text(tmp_path: Pat
         and (row := [c.strip(" │") for c in line.split("┆")])[0] in ("ana", "bo", "cy", "di", "eve")
     }
     assert min(agreement, key=agreement.__getitem__) == "di"
-    gold = _text(_cell(code, "gold_accuracy"))
+    gold = cell_text(code_cell(nb, "gold_accuracy"))
     assert "n_gold" in gold
     assert "│ di" in gold
 
     # model vs human: a 3x3 confusion table with off-diagonal counts
-    confusion = _text(_cell(code, "stats.confusion"))
+    confusion = cell_text(code_cell(nb, "stats.confusion"))
     assert "borderline" in confusion
     assert "violating" in confusion
-    assert "error_rate" in _text(_cell(code, "error_rates"))
+    assert "error_rate" in cell_text(code_cell(nb, "error_rates"))
 
     # the report: every chart that applies, shown as images, saved as one file
-    shown = _cell(code, "report(w")
-    assert "'confusion_verdict', 'disagreements', 'gold_accuracy'" in _text(shown)
+    shown = code_cell(nb, "report(w")
+    assert "'confusion_verdict', 'disagreements', 'gold_accuracy'" in cell_text(shown)
     html_out = json.dumps([o.get("data", {}).get("text/html", "") for o in shown.outputs])
     assert "data:image/svg+xml;base64" in html_out
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
@@ -101,7 +65,7 @@ def test_agreement_notebook_runs_and_its_report_holds_no_item_text(tmp_path: Pat
         leaked = [t for t in texts if t in report]
         assert not leaked, leaked[:2]
     assert "simulated note" not in report  # the rationales
-    assert "item texts or rationales found in it: 0" in _text(code[-1])
+    assert "item texts or rationales found in it: 0" in cell_text(code[-1])
 
     # the rater itself was displayed once (a widget view, not only its text)
     views = [

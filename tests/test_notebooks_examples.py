@@ -5,50 +5,16 @@ from a study bundle; the exported HTML of an executed notebook holds no item con
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import nbclient
 import nbformat
 import polars as pl
 import pytest
 
 import rater_widgets as rw
+from tests.notebooks import NOTEBOOKS, cell_text, code_cell, run_notebook
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-NAMES = ("quickstart.ipynb", "trust_safety.ipynb")
-
-
-def _text(cell: nbformat.NotebookNode) -> str:
-    parts = []
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "stream":
-            parts.append(out.get("text", ""))
-        elif "data" in out:
-            parts.append(out["data"].get("text/plain", ""))
-    return "\n".join(parts)
-
-
-def _run(name: str, folder: Path) -> nbformat.NotebookNode:
-    path = folder / name
-    shutil.copy(NOTEBOOKS / name, path)
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
-    )
-    client.execute()
-    for cell in nb.cells:
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        assert not errors, errors
-        # no warning of any kind (a data-change warning would mean mixed studies)
-        stderr = [o for o in cell.get("outputs", []) if o.get("name") == "stderr"]
-        assert not stderr, stderr
-    nbformat.write(nb, path)
-    return nb
-
-
-def _cell(nb: nbformat.NotebookNode, needle: str) -> nbformat.NotebookNode:
-    return next(c for c in nb.cells if c.cell_type == "code" and needle in c.source)
+NAMES = tuple(sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -64,20 +30,20 @@ def test_notebook_is_stored_without_outputs(name: str) -> None:
 
 @pytest.mark.notebooks
 def test_quickstart_runs_and_its_bundle_reads_back(tmp_path: Path) -> None:
-    nb = _run("quickstart.ipynb", tmp_path)
-    assert "Progress(done=3, skipped=0, total=3)" in _text(_cell(nb, "w.progress"))
+    nb = run_notebook("quickstart.ipynb", tmp_path)
+    assert "Progress(done=3, skipped=0, total=3)" in cell_text(code_cell(nb, "w.progress"))
     # the analysis from the bundle gives what the store holds
     store = rw.open_store(tmp_path / "study.sqlite")
     study = rw.load_study(tmp_path / "quickstart-bundle")
     assert study.annotations.height == store.latest("default").height == 6
     counts = dict(study.annotations.group_by("verdict").len().rows())
     assert counts == {"safe": 4, "violating": 2}
-    shown = _text(_cell(nb, 'study.annotations.group_by("verdict")'))
+    shown = cell_text(code_cell(nb, 'study.annotations.group_by("verdict")'))
     assert "safe" in shown
     assert "violating" in shown
-    assert "same data as the study: True" in _text(_cell(nb, "study.check(df)"))
+    assert "same data as the study: True" in cell_text(code_cell(nb, "study.check(df)"))
     # the rater cell was a live widget with the static summary beside it
-    rater = _cell(nb, "rw.ItemRater(df, rubric")
+    rater = code_cell(nb, "rw.ItemRater(df, rubric")
     data = rater.outputs[0]["data"]
     assert "application/vnd.jupyter.widget-view+json" in data
     assert "<b>ItemRater</b> · study <code>default</code>" in data["text/html"]
@@ -86,23 +52,23 @@ def test_quickstart_runs_and_its_bundle_reads_back(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def trust_safety(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, nbformat.NotebookNode]:
     folder = tmp_path_factory.mktemp("ts")
-    return folder, _run("trust_safety.ipynb", folder)
+    return folder, run_notebook("trust_safety.ipynb", folder)
 
 
 @pytest.mark.notebooks
 def test_trust_safety_runs_from_labels_to_bundle(trust_safety) -> None:
     folder, nb = trust_safety
-    progress = _text(_cell(nb, "for seed, rater in"))
+    progress = cell_text(code_cell(nb, "for seed, rater in"))
     assert progress.count("Progress(done=121, skipped=0, total=121)") == 2
-    live = _text(_cell(nb, "Cohen's kappa (lead vs sam)"))
-    bundled = _text(_cell(nb, "Cohen's kappa from the bundle"))
+    live = cell_text(code_cell(nb, "Cohen's kappa (lead vs sam)"))
+    bundled = cell_text(code_cell(nb, "Cohen's kappa from the bundle"))
     kappa = live.split("(lead vs sam):")[1].split()[0]
     assert 0.5 < float(kappa) < 1.0  # two raters with their own slips
     assert f"from the bundle: {kappa}" in bundled
     # the same model-vs-human confusion table, live and from the bundle
-    live_table = _text(_cell(nb, "confusion.pivot"))
+    live_table = cell_text(code_cell(nb, "confusion.pivot"))
     assert "borderline" in live_table
-    assert live_table in _text(_cell(nb, 'rw.load_study("ts-bundle")'))
+    assert live_table in cell_text(code_cell(nb, 'rw.load_study("ts-bundle")'))
     study = rw.load_study(folder / "ts-bundle")
     assert not study.contains_content
     assert study.manifest["rubric"]["guidelines"].strip().startswith("## Moderation policy")
@@ -134,7 +100,7 @@ def test_bundle_and_exported_html_hold_no_item_content(trust_safety) -> None:
     assert [f["name"] for f in raters[0]["_rubric"]["fields"]][:2] == ["verdict", "categories"]
     assert '"_progress"' in html
     # the text/html summary (shown where widgets do not run) names the rater and counts
-    summary = _cell(nb, "redact=True,\n").outputs[0]["data"]["text/html"]
+    summary = code_cell(nb, "redact=True,\n").outputs[0]["data"]["text/html"]
     assert "<b>ItemRater</b> · study <code>ts-pilot</code>" in summary
     assert "of 121" in summary
     assert not [s for s in snippets if s in summary]

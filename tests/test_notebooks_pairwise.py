@@ -4,55 +4,24 @@ simulated annotators, win rates, Bradley–Terry with CIs, position bias and a D
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import nbclient
-import nbformat
 import pytest
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "pairwise_rlhf.ipynb"
-
-
-def _text(cell: nbformat.NotebookNode) -> str:
-    parts = []
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "stream":
-            parts.append(out.get("text", ""))
-        elif "data" in out:
-            parts.append(out["data"].get("text/plain", ""))
-    return "\n".join(parts)
-
-
-def test_the_notebook_is_stored_without_outputs() -> None:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == []
-            assert cell.execution_count is None
+from tests.notebooks import cell_text, code_cells, run_notebook
 
 
 @pytest.mark.notebooks
 def test_pairwise_notebook_runs(tmp_path: Path) -> None:
-    path = tmp_path / NOTEBOOK.name
-    shutil.copy(NOTEBOOK, path)
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    for cell in code:
-        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
-        assert not errors, errors
-    joined = "\n".join(_text(c) for c in code)
+    nb = run_notebook("pairwise_rlhf.ipynb", tmp_path, allow_stderr=True)
+    code = code_cells(nb)
+    joined = "\n".join(cell_text(c) for c in code)
     assert (tmp_path / "pairwise_rlhf.sqlite").is_file()
     for name, done in (("ana", 150), ("bo", 150), ("cy", 120)):
         assert f"annotator='{name}', done={done}" in joined
     # Bradley–Terry finds the strongest and the weakest model of the sample data
     bt_cell = next(c for c in code if "bradley_terry" in c.source)
-    table = _text(bt_cell)
+    table = cell_text(bt_cell)
     models = ("cobalt-70b", "ember-8x7b", "basil-13b", "aurora-7b", "delta-mini")
     ranked = [
         cell for line in table.splitlines() if (cell := line.split("┆")[0].strip("│ ")) in models
@@ -62,7 +31,7 @@ def test_pairwise_notebook_runs(tmp_path: Path) -> None:
     shown = json.dumps([o.get("data", {}) for o in bt_cell.outputs])
     assert "Model strengths with 95% CIs" in shown
     # the left-leaning annotator is the one with a tiny p-value
-    bias = _text(next(c for c in code if "position_bias" in c.source))
+    bias = cell_text(next(c for c in code if "position_bias" in c.source))
     bo = next(line for line in bias.splitlines() if line.startswith("│ bo"))
     assert float(bo.split("┆")[-1].strip(" │")) < 0.001
     # the DPO file: one JSON object per line with prompt, chosen, rejected
