@@ -13,6 +13,7 @@ import pytest
 import rater_widgets as rw
 import rater_widgets.stats  # makes rw.stats available
 from rater_widgets.widgets._compare import left_side
+from tests.wire import Wire
 
 MODELS = ["cobalt", "ember", "basil"]
 
@@ -30,32 +31,6 @@ def df():
             "model_b": [MODELS[(i + 1) % 3] for i in range(n)],
         }
     )
-
-
-class Wire:
-    """Collects what the kernel sends to the frontend."""
-
-    def __init__(self, w):
-        self.sent = []
-        w._reply = self.sent.append
-        self.w = w
-
-    def client(self, **msg):
-        self.sent.clear()
-        self.w._on_msg(self.w, msg, [])
-        return list(self.sent)
-
-    def hello(self):
-        return self.client(type="hello", client={"session": "s1", "view": "v1"}, need=[])
-
-    def submit(self, seq, pos, item, answer, ms=900):
-        return self.client(
-            type="submit", seq=seq, pos=pos, item=item, answer=answer, ms=ms,
-            need=[pos + 1], client={"session": "s1", "view": "v1"},
-        )  # fmt: skip
-
-    def goto(self, seq, pos):
-        return self.client(type="goto", seq=seq, pos=pos, need=[pos])
 
 
 def make(df, tmp_path, **kw):
@@ -96,7 +71,7 @@ def test_placement_is_seeded_per_item_and_about_half_half(df, tmp_path):
 
 def test_blocks_follow_the_placement_under_on_screen_names(df, tmp_path):
     w = make(df, tmp_path)
-    wire = Wire(w)
+    wire = Wire(w, ahead=1)
     items = only(wire.hello(), "items")["items"]
     for item in items:
         blocks = {b["name"]: b for b in item["blocks"]}
@@ -119,7 +94,7 @@ def test_left_much_better_is_stored_relative_to_column_a(df, tmp_path, scale):
     w = make(df, tmp_path, scale=scale)
     k = scale // 2
     (pos_a, id_a), (pos_b, id_b) = positions_by_side(w)
-    wire = Wire(w)
+    wire = Wire(w, ahead=1)
     wire.hello()
     # key 1 = "left much better" = +k on screen
     for seq, (pos, item) in enumerate(sorted([(pos_a, id_a), (pos_b, id_b)]), start=1):
@@ -140,7 +115,7 @@ def test_left_much_better_is_stored_relative_to_column_a(df, tmp_path, scale):
 
 def test_tie_and_both_bad(df, tmp_path):
     w = make(df, tmp_path)
-    wire = Wire(w)
+    wire = Wire(w, ahead=1)
     wire.hello()
     wire.submit(1, 0, "100", {"left_preference": {"overall": 0}})
     wire.submit(
@@ -170,7 +145,7 @@ def test_annotations_are_typed_for_group_by(df, tmp_path):
 
 def test_blind_payload_never_names_models(df, tmp_path):
     w = make(df, tmp_path)
-    wire = Wire(w)
+    wire = Wire(w, ahead=1)
     wire_text = json.dumps(wire.hello())
     out = wire.submit(1, 0, "100", {"left_preference": {"overall": 3}})
     wire_text += json.dumps(out)
@@ -184,7 +159,7 @@ def test_blind_payload_never_names_models(df, tmp_path):
 def test_acks_and_items_carry_the_answer_in_on_screen_terms(df, tmp_path):
     w = make(df, tmp_path)
     (pos_a, id_a), (pos_b, id_b) = positions_by_side(w)
-    wire = Wire(w)
+    wire = Wire(w, ahead=1)
     wire.hello()
     wire.goto(1, pos_b)
     out = wire.submit(2, pos_b, id_b, {"left_preference": {"overall": 2}})
@@ -204,7 +179,7 @@ def test_acks_and_items_carry_the_answer_in_on_screen_terms(df, tmp_path):
 
 def test_not_blind_shows_the_model_of_each_side(df, tmp_path):
     w = make(df, tmp_path, blind=False)
-    items = only(Wire(w).hello(), "items")["items"]
+    items = only(Wire(w, ahead=1).hello(), "items")["items"]
     for item in items:
         row = df.filter(pl.col("id") == int(item["id"])).row(0, named=True)
         ma, mb = row["model_a"], row["model_b"]
@@ -244,7 +219,7 @@ def test_not_blind_shows_the_model_of_each_side(df, tmp_path):
 def test_tampered_answers_are_refused_and_nothing_stored(df, tmp_path, answer, needle, field):
     w = make(df, tmp_path)
     w.submit({"preference": 1}, item=111)  # saved earlier: must survive
-    wire = Wire(w)
+    wire = Wire(w, ahead=1)
     wire.hello()
     out = wire.submit(1, 0, "100", answer)
     err = only(out, "error")
@@ -412,7 +387,7 @@ def test_pandas_input_and_chat_responses(tmp_path):
     pdf = pd.DataFrame({"id": ["x1"], "prompt": ["say hi"], "response_a": [chat_a],
                         "response_b": [chat_b]})  # fmt: skip
     w = rw.PairwiseRater(pdf, store=str(tmp_path / "s.sqlite"), annotator="ana")
-    items = only(Wire(w).hello(), "items")["items"]
+    items = only(Wire(w, ahead=1).hello(), "items")["items"]
     blocks = {b["name"]: b for b in items[0]["blocks"]}
     assert blocks["left"]["format"] == "chat"
     assert blocks["left"]["value"][1]["content"] in ("hello", "hey")

@@ -9,6 +9,7 @@ import pytest
 import rater_widgets as rw
 import rater_widgets.stats  # makes rw.stats available
 from rater_widgets.widgets.rank import competition_ranks
+from tests.wire import Wire
 
 
 @pytest.fixture
@@ -26,27 +27,6 @@ def df():
             "m3": ["basil"] * n,
         }
     )
-
-
-class Wire:
-    def __init__(self, w):
-        self.sent = []
-        w._reply = self.sent.append
-        self.w = w
-
-    def client(self, **msg):
-        self.sent.clear()
-        self.w._on_msg(self.w, msg, [])
-        return list(self.sent)
-
-    def hello(self):
-        return self.client(type="hello", client={"session": "s1", "view": "v1"}, need=[])
-
-    def submit(self, seq, pos, item, answer):
-        return self.client(
-            type="submit", seq=seq, pos=pos, item=item, answer=answer, ms=500,
-            need=[pos + 1], client={"session": "s1", "view": "v1"},
-        )  # fmt: skip
 
 
 def make(df, tmp_path, **kw):
@@ -67,7 +47,7 @@ def test_shown_order_is_a_seeded_shuffle_per_item(df, tmp_path):
     assert len({tuple(o) for o in orders}) > 2  # not one fixed order
     again = make(df, tmp_path, order="random", study="again")
     assert orders == [again.shown_order(i) for i in df["id"]]
-    items = only(Wire(w).hello(), "items")["items"]
+    items = only(Wire(w, ahead=1).hello(), "items")["items"]
     for item in items:
         order = w.shown_order(item["id"])
         n = item["id"][1:]
@@ -81,7 +61,7 @@ def test_shown_order_is_a_seeded_shuffle_per_item(df, tmp_path):
 
 def test_ranks_are_aligned_to_the_original_order_whatever_was_shown(df, tmp_path):
     w = make(df, tmp_path, models=["m1", "m2", "m3"])
-    wire = Wire(w)
+    wire = Wire(w, ahead=1)
     wire.hello()
     for pos in range(4):
         item = w._queue.id_at(pos)
@@ -137,7 +117,7 @@ def test_ties_are_normalized_and_can_be_forbidden(df, tmp_path):
 def test_tampered_rankings_are_refused_and_nothing_stored(df, tmp_path, answer, needle, field):
     w = make(df, tmp_path)
     w.submit({"ranks": [1, 2, 3]}, item="q9")
-    wire = Wire(w)
+    wire = Wire(w, ahead=1)
     wire.hello()
     out = wire.submit(1, 0, "q0", answer)
     err = only(out, "error")
@@ -158,7 +138,7 @@ def test_list_columns_with_different_counts(tmp_path):
     )
     w = rw.RankRater(df, responses="answers", models="models", blind=False,
                      store=str(tmp_path / "s.sqlite"), annotator="ana")  # fmt: skip
-    items = only(Wire(w).hello(), "items")["items"]
+    items = only(Wire(w, ahead=1).hello(), "items")["items"]
     assert [i["extra"]["n"] for i in items] == [2, 4]
     order = w.shown_order(2)
     assert items[1]["extra"]["models"] == [f"m{i + 1}" for i in order]

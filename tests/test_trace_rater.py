@@ -11,6 +11,7 @@ import pytest
 import rater_widgets as rw
 from rater_widgets import protocol, stats
 from rater_widgets.widgets import trace as trace_module
+from tests.wire import Wire
 
 PROBLEMS = ["A box holds 4 pens. How many pens are in 3 boxes, minus 5?", "What is 2 + 2?", "x?"]
 TRACES = [
@@ -38,29 +39,6 @@ def rubric():
     return rw.Rubric(
         [rw.Choice("answer_correct", ["yes", "no"], required=True), rw.Text("comment")]
     )
-
-
-class Wire:
-    """Collects what the kernel sends to the frontend."""
-
-    def __init__(self, w):
-        self.sent = []
-        w._reply = self.sent.append
-        self.w = w
-
-    def client(self, **msg):
-        self.sent.clear()
-        self.w._on_msg(self.w, msg, [])
-        return list(self.sent)
-
-    def hello(self):
-        return self.client(type="hello", client={"session": "s1", "view": "v1"}, need=[])
-
-    def submit(self, seq, pos, item, answer, ms=900):
-        return self.client(
-            type="submit", seq=seq, pos=pos, item=item, answer=answer, ms=ms,
-            need=[pos + 1, pos + 2], client={"session": "s1", "view": "v1"},
-        )  # fmt: skip
 
 
 def make(df, tmp_path, rubric=None, **kw):

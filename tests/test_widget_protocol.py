@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 import rater_widgets as rw
+from tests.wire import Wire
 
 
 @pytest.fixture
@@ -23,26 +24,6 @@ def rubric():
 @pytest.fixture
 def df():
     return pl.DataFrame({"id": [10, 11, 12, 13], "text": ["a", "**b**", "c", "d"]})
-
-
-class Wire:
-    """Collects what the kernel sends to the frontend."""
-
-    def __init__(self, w):
-        self.sent = []
-        w._reply = self.sent.append
-        self.w = w
-
-    def client(self, **msg):
-        self.sent.clear()
-        self.w._on_msg(self.w, msg, [])
-        return list(self.sent)
-
-    def submit(self, seq, pos, item, answer, ms=1200):
-        return self.client(
-            type="submit", seq=seq, pos=pos, item=item, answer=answer, ms=ms,
-            need=[pos + 1, pos + 2], client={"session": "s1", "view": "v1"},
-        )  # fmt: skip
 
 
 def make(df, rubric, tmp_path, **kw):
@@ -77,7 +58,7 @@ def test_submit_is_stored_before_ack_and_typed(df, rubric, tmp_path):
     assert [i["pos"] for i in items["items"]] == [1, 2]
     ann = w.annotations
     assert ann.columns == ["id", "annotator", "verdict", "rationale", "duration_ms", "updated_at"]
-    assert ann.row(0)[:5] == (10, "ana", "violating", "threat", 1200)
+    assert ann.row(0)[:5] == (10, "ana", "violating", "threat", 900)
     assert ann.schema["verdict"] == pl.Enum(["safe", "borderline", "violating"])
     assert w.progress.done == 1
     assert w._progress == {"done": 1, "skipped": 0, "total": 4}
