@@ -37,25 +37,6 @@ class UndefinedStatisticWarning(RuntimeWarning):
     """
 
 
-def to_polars(frame: Any, what: str = "ann") -> pl.DataFrame:
-    """Return ``frame`` as an eager Polars frame (Polars, LazyFrame, pandas, pyarrow...)."""
-    if isinstance(frame, pl.DataFrame):
-        return frame
-    if isinstance(frame, pl.LazyFrame):
-        return frame.collect()
-    import narwhals as nw
-
-    try:
-        native = nw.from_native(frame, eager_only=True)
-    except TypeError:
-        raise TypeError(
-            f"{what} must be a dataframe (Polars, pandas or pyarrow), got {type(frame).__name__}"
-        ) from None
-    out = native.to_polars()
-    assert isinstance(out, pl.DataFrame)
-    return out
-
-
 def require_columns(df: pl.DataFrame, columns: Iterable[str], what: str = "ann") -> None:
     """Raise a KeyError naming each missing column and the ones that exist."""
     missing = [c for c in columns if c not in df.columns]

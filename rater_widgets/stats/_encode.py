@@ -14,7 +14,9 @@ from typing import Any, Literal, NoReturn
 import numpy as np
 import polars as pl
 
-from ._common import FloatArray, IntArray, require_columns, to_polars
+from rater_widgets.frames import to_polars
+
+from ._common import FloatArray, IntArray, require_columns
 
 Kind = Literal["enum", "numeric", "boolean", "string"]
 
@@ -48,7 +50,7 @@ class Coded:
 
 def load(ann: Any, field: str, extra: tuple[str, ...] = ()) -> pl.DataFrame:
     """The frame as Polars with ``id``, ``annotator`` and ``field`` checked."""
-    df = to_polars(ann)
+    df = to_polars(ann, "ann")
     require_columns(df, ["id", "annotator", field, *extra])
     return df
 

@@ -27,6 +27,8 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from rater_widgets.frames import to_polars
+
 from . import _bt
 from ._common import (
     FloatArray,
@@ -37,7 +39,6 @@ from ._common import (
     check_ci,
     percentile_interval,
     require_columns,
-    to_polars,
     wilson,
 )
 
@@ -186,7 +187,7 @@ def position_bias(
     """
     check_ci(ci)
     keys = as_list(by)
-    df = to_polars(ann)
+    df = to_polars(ann, "ann")
     require_columns(df, [shown_left, winner, *keys])
     w = pl.col(winner).cast(pl.String)
     decisive = df.filter(w.is_not_null() & ~w.is_in(["tie", "both_bad"]))

@@ -15,12 +15,13 @@ from typing import Any, Literal
 
 import polars as pl
 
+from rater_widgets.frames import to_polars
+
 from ._common import (
     as_list,
     check_choice,
     check_ci,
     require_columns,
-    to_polars,
     wilson,
 )
 from ._encode import is_list, list_universe, load, set_key
@@ -388,7 +389,7 @@ def _item_columns(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 
 
 def _labels(ann: Any, field: str, items: pl.DataFrame) -> list[str]:
-    dtype = to_polars(ann).schema[field]
+    dtype = to_polars(ann, "ann").schema[field]
     seen = set(items.get_column("_human").to_list()) | set(items.get_column("_model").to_list())
     if isinstance(dtype, pl.Enum):
         order = [str(c) for c in dtype.categories.to_list()]
