@@ -229,6 +229,13 @@ class RaterWidget(anywidget.AnyWidget):
         """Answer keys the widget owns besides the rubric fields, with their column type."""
         return {}
 
+    def _to_stored(
+        self, answer: Mapping[str, Any], pos: int, *, from_frontend: bool
+    ) -> Mapping[str, Any]:
+        """Turn an answer into the form that is stored, before validation: the comparison
+        widgets map what the rater saw (left/right, shown order) to column terms here."""
+        return answer
+
     def _check_own_answer(self, answer: Mapping[str, Any], pos: int) -> dict[str, Any]:
         """Validate and normalize the widget-owned keys of an answer."""
         return {}
@@ -558,6 +565,7 @@ class RaterWidget(anywidget.AnyWidget):
         seq: int | None,
         client: dict[str, Any] | None,
     ) -> dict[str, Any]:
+        answer = self._to_stored(answer, pos, from_frontend=client is not None)
         own = self._own_answer_keys()
         normalized = self.rubric.validate(answer, ignore=own)
         normalized.update(self._check_own_answer(answer, pos))

@@ -229,18 +229,6 @@ class PairwiseRater(RaterWidget):
             out["model_b"] = pl.String()
         return out
 
-    def _record(
-        self,
-        pos: int,
-        answer: Mapping[str, Any],
-        *,
-        ms: int,
-        seq: int | None,
-        client: dict[str, Any] | None,
-    ) -> dict[str, Any]:
-        stored = self._to_stored(answer, pos, from_frontend=client is not None)
-        return super()._record(pos, stored, ms=ms, seq=seq, client=client)
-
     def _answer_for_view(self, answer: dict[str, Any] | None, pos: int) -> dict[str, Any] | None:
         """The stored answer in on-screen terms: no sides, no model names."""
         if answer is None:

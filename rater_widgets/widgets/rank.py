@@ -208,18 +208,6 @@ class RankRater(RaterWidget):
             out["models"] = pl.List(pl.String())
         return out
 
-    def _record(
-        self,
-        pos: int,
-        answer: Mapping[str, Any],
-        *,
-        ms: int,
-        seq: int | None,
-        client: dict[str, Any] | None,
-    ) -> dict[str, Any]:
-        stored = self._to_stored(answer, pos, from_frontend=client is not None)
-        return super()._record(pos, stored, ms=ms, seq=seq, client=client)
-
     def _answer_for_view(self, answer: dict[str, Any] | None, pos: int) -> dict[str, Any] | None:
         if answer is None:
             return None
