@@ -10,7 +10,17 @@ from importlib.metadata import PackageNotFoundError, version
 
 from rater_widgets import datasets, export, stats, traces
 from rater_widgets.bundle import Study, load_study
-from rater_widgets.fields import Choice, Flag, MultiChoice, Number, Option, Scale, Text
+from rater_widgets.fields import (
+    Choice,
+    Flag,
+    MultiChoice,
+    Number,
+    Option,
+    Scale,
+    SpanLabel,
+    Spans,
+    Text,
+)
 from rater_widgets.ordering import Assignment
 from rater_widgets.report import Report, report
 from rater_widgets.rubric import Rubric, RubricError
@@ -37,6 +47,8 @@ __all__ = [
     "Rubric",
     "RubricError",
     "Scale",
+    "SpanLabel",
+    "Spans",
     "StoreError",
     "Study",
     "Text",

@@ -393,3 +393,12 @@ def test_pandas_input_and_chat_responses(tmp_path):
     assert blocks["left"]["value"][1]["content"] in ("hello", "hey")
     w.submit({"preference": 1})
     assert w.annotations["id"].to_list() == ["x1"]
+
+
+def test_spans_fields_are_refused_with_a_pointer_to_item_rater(df, tmp_path):
+    rubric = rw.Rubric([rw.Spans("evidence", labels=["threat"])])
+    with pytest.raises(rw.RubricError, match="ItemRater"):
+        make(df, tmp_path, rubric=rubric)
+    with pytest.raises(rw.RubricError, match="RankRater compares"):
+        rw.RankRater(df, responses=["response_a", "response_b"], rubric=rubric,
+                     store=str(tmp_path / "r.sqlite"), annotator="a")  # fmt: skip

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from rater_widgets.content import ContentSpec
-from rater_widgets.fields import Text
+from rater_widgets.fields import RubricError, Text
 from rater_widgets.protocol import Block
 from rater_widgets.rubric import Rubric
 
@@ -30,6 +30,7 @@ __all__ = [
     "ArrangedSpec",
     "Shown",
     "check_name",
+    "comparison_rubric",
     "default_rubric",
     "id_text",
     "item_hash",
@@ -74,6 +75,21 @@ def check_name(name: object, what: str) -> str:
             "(it becomes part of a column name), e.g. 'helpfulness'"
         )
     return name
+
+
+def comparison_rubric(rubric: Rubric | None, widget: str) -> Rubric:
+    """The rubric a comparison widget uses (the default one when None); span fields are
+    refused: spans index into one source text, and a comparison shows several."""
+    chosen = default_rubric() if rubric is None else rubric
+    if isinstance(chosen, Rubric):
+        spans = [f.name for f in chosen.fields if f.type == "spans"]
+        if spans:
+            raise RubricError(
+                f"{widget} compares several responses, so a Spans field has no one text to "
+                "mark; rate spans with rw.ItemRater (content=the response column) instead",
+                field=spans[0],
+            )
+    return chosen
 
 
 def default_rubric() -> Rubric:

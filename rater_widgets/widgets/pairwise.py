@@ -34,7 +34,7 @@ from rater_widgets.widgets._compare import (
     ArrangedSpec,
     Shown,
     check_name,
-    default_rubric,
+    comparison_rubric,
     id_text,
     left_side,
 )
@@ -138,7 +138,7 @@ class PairwiseRater(RaterWidget):
             check_name(c, "criterion")
         if len(set(names)) != len(names):
             raise ValueError(f"criteria= has duplicates: {names}")
-        rubric = default_rubric() if rubric is None else rubric
+        rubric = comparison_rubric(rubric, "PairwiseRater")
         clash = sorted(set(rubric.names) & {*names, *self._stored_names(names), VIEW_KEY})
         if clash:
             raise ValueError(f"rubric field(s) {clash} clash with the comparison's own columns")

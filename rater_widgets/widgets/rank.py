@@ -28,7 +28,13 @@ from rater_widgets.fields import RubricError
 from rater_widgets.frames import to_polars
 from rater_widgets.rubric import Rubric
 from rater_widgets.store import Store
-from rater_widgets.widgets._compare import ArrangedSpec, Shown, default_rubric, id_text, shown_order
+from rater_widgets.widgets._compare import (
+    ArrangedSpec,
+    Shown,
+    comparison_rubric,
+    id_text,
+    shown_order,
+)
 from rater_widgets.widgets._rater import RaterWidget, check_kwargs
 
 __all__ = ["MAX_RESPONSES", "RankRater", "competition_ranks"]
@@ -118,7 +124,7 @@ class RankRater(RaterWidget):
                     "models= must match responses=: one model column per response column, "
                     "or a list column beside a list column"
                 )
-        rubric = default_rubric() if rubric is None else rubric
+        rubric = comparison_rubric(rubric, "RankRater")
         clash = sorted(set(rubric.names) & {"ranks", VIEW_KEY, *_KERNEL_KEYS})
         if clash:
             raise ValueError(f"rubric field(s) {clash} clash with the ranking's own columns")
