@@ -3,21 +3,31 @@
 // through the one sanitizer.
 
 import MarkdownIt from "markdown-it";
+import type { MarkdownIt as Parser } from "markdown-it";
 
 import { contentBox, docOf, type RenderContext } from "./context";
 import { mathPlugin } from "./math";
 import { sanitizeHtml } from "./sanitize";
 
-const md = new MarkdownIt({
-  html: true,
-  linkify: true,
-  // typographer would change quotes and dashes, so rendered text would no
-  // longer match the source that span offsets index into
-  typographer: false,
-});
-// only URLs written with a scheme become links: fuzzy matching turns "setup.py" into http://setup.py
-md.linkify.set({ fuzzyLink: false, fuzzyEmail: false });
-md.use(mathPlugin);
+/**
+ * A markdown-it parser with the renderer's settings. Span marking (js/ui/spans_source.ts)
+ * makes its recording parser here too, so both always parse alike.
+ */
+export function newParser(): Parser {
+  const parser = new MarkdownIt({
+    html: true,
+    linkify: true,
+    // typographer would change quotes and dashes, so rendered text would no
+    // longer match the source that span offsets index into
+    typographer: false,
+  });
+  // only URLs written with a scheme become links: fuzzy matching turns "setup.py" into http://setup.py
+  parser.linkify.set({ fuzzyLink: false, fuzzyEmail: false });
+  parser.use(mathPlugin);
+  return parser;
+}
+
+const md = newParser();
 
 // Code is shown literally: no highlighter, the language only as a class.
 md.renderer.rules.fence = (tokens, idx, _opts, _env, slf) => {

@@ -8,10 +8,23 @@ export interface OtherAnswer { annotator: string; kind: string; answer: Answer |
 
 function show(value: AnswerValue | undefined): string {
   if (value === null || value === undefined) return "—";
-  if (Array.isArray(value)) return value.length ? value.map((v) => (typeof v === "object" ? JSON.stringify(v) : String(v))).join(", ") : "none";
+  if (Array.isArray(value)) return value.length ? value.map(item).join(", ") : "none";
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
+}
+
+/** One list entry: a span as `label: "text"`, anything else as text. */
+function item(v: unknown): string {
+  if (v && typeof v === "object") {
+    const span = v as { label?: unknown; text?: unknown; step?: unknown };
+    if (typeof span.label === "string" && typeof span.text === "string") {
+      const where = typeof span.step === "number" ? ` (step ${span.step + 1})` : "";
+      return `${span.label}: “${span.text}”${where}`;
+    }
+    return JSON.stringify(v);
+  }
+  return String(v);
 }
 
 export function othersTable(rubric: RubricSpec, others: OtherAnswer[]): HTMLElement {

@@ -14,10 +14,9 @@
 // disagreement there leaves characters unmapped: a selection touching them gets a clear
 // message, never a wrong offset.
 
-import MarkdownItCtor from "markdown-it";
 import type { MarkdownIt, StateInline, Token } from "markdown-it";
 
-import { mathPlugin } from "../render/math";
+import { newParser } from "../render/markdown";
 
 /** One piece of the expected rendered text. Offsets: UTF-16 units into the original source. */
 export type Piece =
@@ -127,9 +126,7 @@ let parser: MarkdownIt | null = null;
  */
 function recordingParser(): MarkdownIt {
   if (parser) return parser;
-  const md = new MarkdownItCtor({ html: true, linkify: true, typographer: false });
-  md.linkify.set({ fuzzyLink: false, fuzzyEmail: false });
-  md.use(mathPlugin);
+  const md = newParser();
   md.inline.State = recordingState(md.inline.State);
   const rules = (md.inline.ruler as unknown as { __rules__: Array<{ name: string; fn: InlineRule }> }).__rules__;
   for (const r of [...rules]) md.inline.ruler.at(r.name, wrapRule(r.name, r.fn) as never);

@@ -187,3 +187,20 @@ describe("wellbeing", () => {
     expect(root.querySelector(".rw-item-content")!.classList.contains("rw-media-hidden")).toBe(true);
   });
 });
+
+describe("adjudication with spans", () => {
+  it("shows spans as label and text, not JSON", () => {
+    const m = model();
+    const withSpans = structuredClone(rubric);
+    withSpans.fields.push({
+      type: "spans", name: "evidence", label: "Evidence", required: false, show_if: null,
+      required_if: null, help: null, guideline: null, source: null,
+      labels: [{ value: "threat", key: "q", color: "#E69F00" }],
+    } as never);
+    m.state._rubric = withSpans;
+    const others = [{ annotator: "ana", kind: "answer", answer: { verdict: "violating",
+      evidence: [{ start: 0, end: 4, label: "threat", text: "hurt" }] } }];
+    const root = mount(m, [item(0, "x", { extra: { others } }), item(1)]);
+    expect(root.querySelector(".rw-others-table")!.textContent).toContain("threat: “hurt”");
+  });
+});
