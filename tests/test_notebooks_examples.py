@@ -44,9 +44,9 @@ def test_quickstart_runs_and_its_bundle_reads_back(tmp_path: Path) -> None:
     assert "same data as the study: True" in cell_text(code_cell(nb, "study.check(df)"))
     # the rater cell was a live widget with the static summary beside it
     rater = code_cell(nb, "rw.ItemRater(df, rubric")
-    data = rater.outputs[0]["data"]
-    assert "application/vnd.jupyter.widget-view+json" in data
-    assert "<b>ItemRater</b> · study <code>default</code>" in data["text/html"]
+    view, summary = (o["data"] for o in rater.outputs)
+    assert "application/vnd.jupyter.widget-view+json" in view
+    assert "<b>ItemRater</b> · study <code>default</code>" in summary["text/html"]
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +91,9 @@ def test_bundle_and_exported_html_hold_no_item_content(trust_safety) -> None:
         assert not [s for s in snippets if s in raw], path.name
     html, _ = HTMLExporter().from_notebook_node(nb)
     assert not [s for s in snippets if s in html]
+    # the exported page shows the summary where the widget cannot run (no CDN, no kernel)
+    assert "Run the notebook with a live kernel to rate" in html
+    assert "<b>ItemRater</b> · study <code>ts-pilot</code>" in html
     # the page carries the widget state the frontend's no-kernel summary is drawn from:
     # the rubric and the counts, and nothing of the items
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
@@ -100,7 +103,7 @@ def test_bundle_and_exported_html_hold_no_item_content(trust_safety) -> None:
     assert [f["name"] for f in raters[0]["_rubric"]["fields"]][:2] == ["verdict", "categories"]
     assert '"_progress"' in html
     # the text/html summary (shown where widgets do not run) names the rater and counts
-    summary = code_cell(nb, "redact=True,\n").outputs[0]["data"]["text/html"]
+    summary = code_cell(nb, "redact=True,\n").outputs[1]["data"]["text/html"]
     assert "<b>ItemRater</b> · study <code>ts-pilot</code>" in summary
     assert "of 121" in summary
     assert not [s for s in snippets if s in summary]

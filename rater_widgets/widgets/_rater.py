@@ -788,13 +788,28 @@ class RaterWidget(anywidget.AnyWidget):
         data["text/html"] = self._static_summary()
         return data, meta
 
-    def _static_summary(self) -> str:
+    def _ipython_display_(self, **kwargs: Any) -> None:
+        """Show the widget, then its static summary as a second output for pages that
+        cannot run it (nbconvert's HTML, nbviewer, GitHub): they prefer a widget view even
+        when it cannot render, so the summary must stand on its own. Wherever the widget
+        does render, its CSS hides the summary (``.rw-static-fallback``)."""
+        from IPython.display import display
+
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return
+        data, meta = bundle
+        display(data, metadata=meta, raw=True)  # type: ignore[no-untyped-call]
+        display({"text/html": self._static_summary(fallback=True)}, raw=True)  # type: ignore[no-untyped-call]
+
+    def _static_summary(self, fallback: bool = False) -> str:
         p = self._queue.progress()
         fields = "".join(
             f"<li><code>{html.escape(f.name)}</code> ({f.type})</li>" for f in self.rubric.fields
         )
         return (
-            f"<div class='rw-static'><b>{html.escape(type(self).__name__)}</b> · study "
+            f"<div class='rw-static{' rw-static-fallback' if fallback else ''}'>"
+            f"<b>{html.escape(type(self).__name__)}</b> · study "
             f"<code>{html.escape(self.study)}</code> · {p.done} done, {p.skipped} skipped of "
             f"{p.total}<ul>{fields}</ul><i>Run the notebook with a live kernel to rate.</i></div>"
         )

@@ -30,6 +30,9 @@ def test_label_with_keyboard_then_restart_resume_and_reload(lab, page):
     expect(view.locator(".rw-where")).to_contain_text("Item 1 of 5")
     expect(view.locator(".rw-item-content")).to_contain_text("wonderful")
     expect(view.locator(".rw-counts")).to_have_text("0 done · 0 skipped · 5 total")
+    # the static summary printed for pages without widgets is there, and hidden here
+    expect(nb.output(1).locator(".rw-static-fallback")).to_have_count(1)
+    expect(nb.output(1).locator(".rw-static-fallback")).to_be_hidden()
     nb.screenshot("item-rater-light", view)
 
     view.locator(".rw-item-content").click()
