@@ -240,3 +240,17 @@ def test_a_full_disk_is_a_clear_error_in_the_widget_and_nothing_saved_is_lost(ru
     assert error["pos"] == w._cursor  # the rater stays on the unsaved item
     # every acknowledged answer is still there, and the store still reads
     assert sorted(w.annotations["id"].to_list()) == acked
+
+
+def test_a_big_frame_records_its_manifest_beside_the_first_item(df, rubric, tmp_path, monkeypatch):
+    from rater_widgets.widgets import _rater
+
+    monkeypatch.setattr(_rater, "MANIFEST_IN_BACKGROUND", 2)  # this 4-row frame counts as big
+    w = make(df, rubric, tmp_path)
+    wire = Wire(w)
+    assert [m["type"] for m in wire.hello()] == ["items", "cursor"]  # served meanwhile
+    manifest = w.store.get_manifest("default")  # .store waits for the manifest
+    assert manifest["data"]["n_items"] == 4
+    assert manifest["rubric_hash"] == rubric.rubric_hash
+    w.submit({"verdict": "safe"})
+    w.close()

@@ -14,7 +14,9 @@ import html
 import json
 import logging
 import math
+import threading
 import uuid
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -46,6 +48,8 @@ COMMON_ARGS = (
     "disagree_on", "wellbeing", "quiz", "quiz_pass_rate",
 )  # fmt: skip
 QUEUE_ARGS = COMMON_ARGS  # the earlier name
+#: From this many rows on, the study manifest is recorded in a background thread.
+MANIFEST_IN_BACKGROUND = 200_000
 #: Longest time one item may count (a rater who left the tab open overnight).
 MAX_DURATION_MS = 6 * 60 * 60 * 1000
 
@@ -196,7 +200,17 @@ class RaterWidget(anywidget.AnyWidget):
             mine = self._store.history(study, annotator=self.annotator)
             self._exposure = exposure_in_last_hour(mine, _now())
         self._cache: tuple[tuple[int, int], pl.DataFrame] | None = None
-        self._record_manifest(order=order_spec, seed=seed)
+        # the study manifest (fingerprint of every shown value) is the slow part of a big
+        # frame: there it runs beside the first item instead of before it
+        self._manifest_done = threading.Event()
+        if frame.height >= MANIFEST_IN_BACKGROUND:
+            threading.Thread(
+                target=self._manifest_job, args=(order_spec, seed), daemon=True,
+                name="rater-widgets-manifest",
+            ).start()  # fmt: skip
+        else:
+            self._record_manifest(order=order_spec, seed=seed)
+            self._manifest_done.set()
 
         super().__init__(_uid=uuid.uuid4().hex)
         self._rubric = rubric.wire(reserved=self._own_keys, digits=self._rubric_digits)
@@ -351,8 +365,18 @@ class RaterWidget(anywidget.AnyWidget):
 
     @property
     def store(self) -> Store:
-        """The store this widget writes to."""
+        """The store this widget writes to (once its study manifest is recorded)."""
+        self._manifest_done.wait()
         return self._store
+
+    def _manifest_job(self, order: OrderSpec, seed: int) -> None:
+        try:
+            self._record_manifest(order=order, seed=seed)
+        except Exception as e:  # in a thread: say it, never lose it silently
+            log.exception("rater_widgets: recording the study manifest failed")
+            warnings.warn(f"study {self.study!r}: the manifest was not recorded: {e}", stacklevel=1)
+        finally:
+            self._manifest_done.set()
 
     @property
     def current(self) -> Any:
@@ -423,6 +447,8 @@ class RaterWidget(anywidget.AnyWidget):
         """Close the widget's views and drop its frame; the store keeps every answer."""
         super().close()
         # also runs from __del__ of a widget whose construction was refused
+        if hasattr(self, "_manifest_done"):
+            self._manifest_done.wait()  # the manifest thread still reads the frame
         if hasattr(self, "_frame"):
             self._frame = self._frame.clear()
 
@@ -667,6 +693,7 @@ class RaterWidget(anywidget.AnyWidget):
         return {**base, **(saved or {})}
 
     def _save_prefs(self, prefs: Mapping[str, bool]) -> None:
+        self._manifest_done.wait()  # one writer of the manifest at a time
         manifest = self._store.get_manifest(self.study) or {}
         everyone = dict(manifest.get("prefs", {}))
         everyone[self.annotator] = {**everyone.get(self.annotator, {}), **prefs}
