@@ -28,6 +28,12 @@ function sessionFor(model: ModelLike): Session {
 function initialize({ model }: { model: ModelLike }): () => void {
   const uid = String(model.get("_uid") ?? "");
   const session = sessionFor(model);
+  // ask for the first items now: they arrive while JupyterLab builds the first view
+  try {
+    session.hello("init");
+  } catch {
+    /* no live kernel behind a restored model: the view says so */
+  }
   return () => {
     session.dispose();
     sessions.delete(uid);
