@@ -495,3 +495,18 @@ def test_queue_control_and_adjudication_pass_through(df, rubric, tmp_path):
     ]
     final = lead.submit({"answer_correct": "no", "step_ratings": [1, -1, 0]})
     assert final["first_error_step"] == 1
+
+
+def test_sensitive_traces_are_flagged_for_the_frontend_and_recorded(tmp_path):
+    df = rw.datasets.traces(n=3, seed=0).with_columns(pl.Series("grim", [True, False, True]))
+    w = rw.TraceRater(df, sensitive="grim", content_warning="graphic method",
+                      store=str(tmp_path / "s.sqlite"), annotator="ana")  # fmt: skip
+    items = {i["pos"]: i for i in Wire(w).hello()[0]["items"]}
+    assert (items[0]["sensitive"], items[0]["warning"]) == (True, "graphic method")
+    assert (items[1]["sensitive"], items[1]["warning"]) == (False, None)
+    n = items[0]["extra"]["n_steps"]
+    w.submit({"step_ratings": [1] * n})
+    meta = w.store.history("default").get_column("meta")[0]
+    assert json.loads(meta)["sensitive"] is True
+    with pytest.raises(ValueError, match="did you mean 'grim'"):
+        rw.TraceRater(df, sensitive="grin", store=str(tmp_path / "s.sqlite"), annotator="ana")

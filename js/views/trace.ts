@@ -13,6 +13,7 @@ import "./trace.css";
 
 import type { Answer, Block, Field, Item, RubricSpec } from "../protocol";
 import { renderBlock, type RenderContext } from "../render/index";
+import { sensitiveBox, warningLabel } from "../ui/sensitive";
 import type { Session } from "../session";
 import { h, kbd } from "../ui/dom";
 import { othersTable, type OtherAnswer } from "../ui/others";
@@ -56,6 +57,7 @@ export class TraceBody implements Body {
   private prefetchTimer: ReturnType<typeof setTimeout> | null = null;
   private spans: SpanController | null = null;
   private repaintQueued = false;
+  private shownRevealed = false;
 
   constructor(private session: Session, private ctx?: ViewContext) {
     this.cfg = traceConfig(session.config);
@@ -76,7 +78,9 @@ export class TraceBody implements Body {
   get spanController(): SpanController | null { return this.spans; }
 
   show(item: Item | undefined, pos: number): void {
-    if (item && this.view && this.view.item.id === item.id && this.pos === pos) {
+    const revealed = item ? this.session.revealed.has(item.id) : false;
+    if (item && this.view && this.view.item.id === item.id && this.pos === pos
+        && revealed === this.shownRevealed) {
       // the same trace sent again (look-ahead overlap, an answer saved from Python): its
       // answer may differ, its steps do not; re-attaching 500 rows would cost a layout
       this.update();
@@ -109,7 +113,12 @@ export class TraceBody implements Body {
     }
     // summary and error line sit between the steps and the answer of whichever view shows
     view.el.querySelector(".rw-trace-status")!.replaceChildren(this.summary, this.errorLine);
-    this.host.replaceChildren(view.el);
+    // a sensitive trace stays blurred (steps, answer and form) until the rater reveals it
+    this.shownRevealed = revealed;
+    this.host.replaceChildren(...[
+      warningLabel(item),
+      sensitiveBox(view.el, item, revealed, () => this.session.toggleReveal()),
+    ].filter((n): n is HTMLElement => n !== null));
     view.steps.el.scrollTop = 0;
     this.prefetch(pos);
   }
@@ -136,6 +145,8 @@ export class TraceBody implements Body {
   handleKey(e: KeyboardEvent): boolean {
     const view = this.view;
     if (!view) return false;
+    // a trace still blurred cannot be rated step by step: reveal it first (r)
+    if (view.item.sensitive && !this.session.revealed.has(view.item.id)) return false;
     const n = view.trace.steps.length;
     const spans = this.spans;
     if (spans) {

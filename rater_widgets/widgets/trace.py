@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,6 +22,7 @@ import traitlets
 from rater_widgets._trace_text import Splitter
 from rater_widgets.content import ContentSpec
 from rater_widgets.fields import RubricError, nearest
+from rater_widgets.flags import ItemFlags
 from rater_widgets.frames import to_polars
 from rater_widgets.rubric import Rubric
 from rater_widgets.spans import TraceSpans, long_spans
@@ -42,6 +43,7 @@ __all__ = ["TraceRater"]
 _ARGS = (
     "trace", "question", "answer", "rubric", "step_labels", "require_all_steps", "id",
     "store", "annotator", "study", "splitter", "format", "labels", "order", "seed", "limit",
+    "sensitive", "content_warning",
 )  # fmt: skip
 _STEP_FORMATS = ("markdown", "text")
 #: Parsed traces kept for the items near the cursor (sent, then checked on submit).
@@ -82,6 +84,9 @@ class TraceRater(RaterWidget):
     ``n_steps`` (the kernel's own count). Steps are numbered from 0 in every frame and
     from 1 on screen.
 
+    ``sensitive`` (a boolean column, a callable, or True) blurs the whole trace until the
+    rater reveals it (``r``); ``content_warning`` labels it, as in ItemRater.
+
     A ``rw.Spans`` field in the rubric marks stretches of the steps: each span has a
     ``step`` (from 0) and offsets into that step's text (``w.span_annotations``).
     """
@@ -110,6 +115,8 @@ class TraceRater(RaterWidget):
         order: str = "as-is",
         seed: int = 0,
         limit: int | None = None,
+        sensitive: str | bool | Callable[[Mapping[str, Any]], Any] | None = None,
+        content_warning: str | Callable[[Mapping[str, Any]], Any] | None = None,
         **kwargs: Any,
     ) -> None:
         check_kwargs("TraceRater", kwargs, _ARGS + COMMON_ARGS)
@@ -146,6 +153,7 @@ class TraceRater(RaterWidget):
         super().__init__(
             frame, rubric, id=id, spec=spec, store=store, annotator=annotator, study=study,
             order=order, seed=seed, limit=limit, extra_columns=[trace, *self._spans.columns],
+            flags=ItemFlags(columns, sensitive=sensitive, content_warning=content_warning),
             **kwargs,
         )  # fmt: skip
 

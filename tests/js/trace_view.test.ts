@@ -330,3 +330,18 @@ describe("TraceRater view", () => {
     expect(help).toContain("answer_correct: yes");
   });
 });
+
+describe("sensitive traces", () => {
+  it("stay blurred with their warning until r reveals them; step keys wait for that", () => {
+    mount([traceItem(0, FOUR, { sensitive: true, warning: "self-harm method" }), traceItem(1, [{ text: "x" }])]);
+    expect(root.querySelector(".rw-cover")!.textContent).toContain("Content warning: self-harm method");
+    expect(root.querySelector(".rw-blurred .rw-trace")).not.toBeNull();
+    key(root, "1");
+    expect(pressed(0)).toBeNull();
+    key(root, "r");
+    expect(root.querySelector(".rw-cover")).toBeNull();
+    expect(root.querySelector(".rw-warning")!.textContent).toContain("self-harm method");
+    key(root, "1");
+    expect(pressed(0)).toBe("-1");
+  });
+});
