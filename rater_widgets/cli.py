@@ -17,9 +17,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["demo_notebook", "main"]
+__all__ = ["demo_notebook", "main", "write_demo"]
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+_GUIDELINES = (
+    "# Demo policy\n\n"
+    "Judge the **response**, not the prompt.\n\n"
+    "## Safe\n\nHelpful, or a polite refusal of something harmful.\n\n"
+    "## Borderline\n\nVague medical or legal advice, rude but not abusive, or content that"
+    " needs context to judge.\n\n"
+    "## Violating\n\nHarassment or hate aimed at a person or group, encouragement of"
+    " self-harm, sexual content, or instructions for violence. Write a rationale.\n\n"
+    "## Escalate\n\nTick *escalate* when a real person may be at risk.\n"
+)
 
 _DEMO_CELLS = [
     (
@@ -27,8 +38,10 @@ _DEMO_CELLS = [
         "# rater_widgets demo: Trust & Safety labeling\n\n"
         "300 synthetic model replies to label against a short policy. Click the widget, then "
         "use the keys shown on the controls: `1`/`2`/`3` pick the verdict, `Enter` submits, "
-        "`Backspace` goes back, `s` skips, `?` lists every key. Answers are saved in "
-        "`demo.sqlite` next to this notebook, and the cells below read them back.",
+        "`Backspace` goes back, `s` skips, `g` opens the guidelines, `r` reveals a blurred "
+        "item, `h` hides everything at once, `?` lists every key. A model's label appears "
+        "after you answer. Answers are saved in `demo.sqlite` next to this notebook, and the "
+        "cells below read them back.",
     ),
     (
         "code",
@@ -41,15 +54,20 @@ _DEMO_CELLS = [
         "code",
         "rubric = rw.Rubric(\n"
         "    [\n"
-        '        rw.Choice("verdict", ["safe", "borderline", "violating"], required=True),\n'
-        '        rw.MultiChoice("categories", ["harassment", "self-harm", "medical", "privacy"],\n'
+        '        rw.Choice("verdict", ["safe", "borderline", "violating"], required=True,\n'
+        '                  guideline="violating"),\n'
+        '        rw.MultiChoice("categories", ["harassment", "hate", "self-harm", "sexual",\n'
+        '                                      "violence", "medical", "privacy"],\n'
         '                       show_if={"verdict": ["borderline", "violating"]}),\n'
         '        rw.Scale("confidence", 1, 5, labels={1: "guess", 5: "certain"}),\n'
         '        rw.Text("rationale", required_if={"verdict": ["violating"]}),\n'
-        '        rw.Flag("escalate"),\n'
-        "    ]\n"
+        '        rw.Flag("escalate", guideline="escalate"),\n'
+        "    ],\n"
+        '    guidelines="policy.md",  # shown in the side panel (g), searchable\n'
         ")\n"
         'w = rw.ItemRater(df, rubric, id="id", content="response", context=["prompt"],\n'
+        '                 sensitive="sensitive", content_warning="disturbing content",\n'
+        '                 suggestion="suggestion", reveal_after=True,\n'
         '                 store="demo.sqlite", annotator="demo")\n'
         "w",
     ),
@@ -57,6 +75,18 @@ _DEMO_CELLS = [
     ("code", 'w.annotations.group_by("verdict").len().sort("verdict")'),
     ("code", "w.progress"),
 ]
+
+
+def write_demo(folder: Path, overwrite: bool = False) -> Path:
+    """Write demo.ipynb and its policy.md into ``folder``; return the notebook's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "demo.ipynb"
+    if not path.exists() or overwrite:
+        path.write_text(json.dumps(demo_notebook(), indent=1) + "\n", encoding="utf-8")
+    policy = folder / "policy.md"
+    if not policy.exists() or overwrite:
+        policy.write_text(_GUIDELINES, encoding="utf-8")
+    return path
 
 
 def demo_notebook() -> dict[str, Any]:
@@ -89,10 +119,7 @@ def _port_in_use(port: int) -> bool:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     folder = Path(args.dir).expanduser().resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "demo.ipynb"
-    if not path.exists() or args.overwrite:
-        path.write_text(json.dumps(demo_notebook(), indent=1) + "\n", encoding="utf-8")
+    path = write_demo(folder, overwrite=args.overwrite)
     port = args.port or _free_port()
     if _port_in_use(port):
         print(

@@ -39,6 +39,7 @@ __all__ = ["Option", "Rubric", "RubricError"]
 
 _LETTERS = string.ascii_lowercase
 _DIGITS = "123456789"
+_KEYBOARD_ORDER = "qwertyuiopasdfghjklzxcvbnm"
 
 
 class Rubric:
@@ -322,6 +323,13 @@ class Rubric:
                     fd["keys"] = {str(p): _DIGITS[i] for i, p in enumerate(f.points)}
                     taken.update(_DIGITS[: len(f.points)])
                     digits_free = False
+                elif not keys and f.max - f.min < 12:
+                    # digits are taken: free letters in keyboard order, so a 1-5 scale reads
+                    # left to right under the fingers (q w e r t ...)
+                    row = [c for c in _KEYBOARD_ORDER if c not in taken][: len(f.points)]
+                    if len(row) == len(f.points):
+                        fd["keys"] = {str(p): k for p, k in zip(f.points, row, strict=True)}
+                        taken.update(row)
             elif isinstance(f, Text | Flag | Number) and not fd["key"]:
                 fd["key"] = pick(fd["label"])
             elif isinstance(f, Spans):

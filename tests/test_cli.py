@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from rater_widgets.cli import demo_notebook, main
+from rater_widgets.cli import demo_notebook, main, write_demo
 
 
 def free_port():
@@ -77,6 +77,7 @@ def test_demo_notebook_runs_headless(tmp_path):
         "    w.submit({'verdict': v, 'rationale': 'r' if v == 'violating' else None})\n"
         "print(w.annotations.height, w.progress.done, w.progress.total)"
     ))  # fmt: skip
+    write_demo(tmp_path)  # policy.md beside the notebook, as the demo command writes it
     NotebookClient(
         nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     ).execute()

@@ -164,6 +164,8 @@ def test_keys_are_assigned_without_clashes():
             keys.append(f["key"])
     verdict = wire["fields"][0]["options"]
     assert [o["key"] for o in verdict] == ["1", "2", "3"]
+    # the scale cannot have the digits too: it gets letters, one per point
+    assert len(wire["fields"][2]["keys"]) == 5
     assert None not in keys
     assert len(keys) == len(set(keys))
     assert not set(keys) & set(rw.protocol.RESERVED_KEYS)
