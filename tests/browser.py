@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -55,4 +56,6 @@ def stop_shared_browser() -> None:
 def run_in_thread(coro: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(coro)`` in a worker thread: safe while Playwright owns this one."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        result = pool.submit(asyncio.run, coro).result()
+    gc.collect()  # what the coroutine left behind is collected now, in the calling test
+    return result
