@@ -119,7 +119,7 @@ export class Shell {
     // no kernel (a saved notebook opened without one): say so instead of spinning
     this.kernelTimer = setTimeout(() => {
       this.noKernel = true;
-      this.render();
+      if (this.root.isConnected) this.render();
     }, 4000);
   }
 

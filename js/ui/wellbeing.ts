@@ -45,7 +45,14 @@ export class WellbeingUI {
       h("button", { type: "button", class: "rw-icon-btn", "aria-label": "Viewing preferences", title: "Viewing preferences",
         onclick: () => { this.menu.hidden = !this.menu.hidden; this.update(); } }, "⚙"),
       this.menu);
-    this.tick = setInterval(() => this.update(), 1000);
+    this.tick = setInterval(() => {
+      // a view removed without dispose (its cell cleared) must not tick forever
+      if (!this.root.isConnected) {
+        clearInterval(this.tick);
+        return;
+      }
+      this.update();
+    }, 1000);
   }
 
   get reminderEl(): HTMLElement { return this.reminder; }
