@@ -46,12 +46,8 @@ export class WellbeingUI {
         onclick: () => { this.menu.hidden = !this.menu.hidden; this.update(); } }, "⚙"),
       this.menu);
     this.tick = setInterval(() => {
-      // a view removed without dispose (its cell cleared) must not tick forever
-      if (!this.root.isConnected) {
-        clearInterval(this.tick);
-        return;
-      }
-      this.update();
+      // detached (JupyterLab windowing, a torn-down page): nothing to draw; dispose() stops it
+      if (this.root.isConnected) this.update();
     }, 1000);
   }
 
