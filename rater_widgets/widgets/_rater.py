@@ -13,7 +13,6 @@ import getpass
 import html
 import json
 import logging
-import math
 import threading
 import uuid
 import warnings
@@ -26,7 +25,7 @@ import polars as pl
 import traitlets
 
 from rater_widgets import protocol as proto
-from rater_widgets.adjudicate import ROLES, decision_fields, disagreements, review_items
+from rater_widgets.adjudicate import ROLES, decision_fields, disagreements
 from rater_widgets.content import ContentSpec, check_columns
 from rater_widgets.fields import RubricError, nearest
 from rater_widgets.flags import ItemFlags, Suggestions
@@ -36,11 +35,17 @@ from rater_widgets.queue import Progress, Queue
 from rater_widgets.rubric import Rubric
 from rater_widgets.store import NewRow, Store, StoreError, open_store
 from rater_widgets.wellbeing import Wellbeing, exposure_in_last_hour
+from rater_widgets.widgets import _rater_care, _rater_team
+from rater_widgets.widgets._checks import (
+    STATIC,
+    check_bundle,
+    check_ids,
+    default_store,
+)
 
 __all__ = ["COMMON_ARGS", "QUEUE_ARGS", "STATIC", "RaterWidget"]
 
 log = logging.getLogger("rater_widgets")
-STATIC = Path(__file__).resolve().parent.parent / "static"
 #: Keywords every rater takes and hands to the base class as they are (queue control,
 #: modes, wellbeing).
 COMMON_ARGS = (
@@ -110,7 +115,7 @@ class RaterWidget(anywidget.AnyWidget):
         quiz: int = 0,
         quiz_pass_rate: float = 0.8,
     ) -> None:
-        _check_bundle()
+        check_bundle()
         if not isinstance(rubric, Rubric):
             raise TypeError(f"rubric must be a rw.Rubric, got {type(rubric).__name__}")
         frame = to_polars(data)
@@ -124,7 +129,7 @@ class RaterWidget(anywidget.AnyWidget):
         )
         check_columns(frame.columns, needed, "column")
         ids = frame.get_column(id)
-        _check_ids(ids, id)
+        check_ids(ids, id)
         if not isinstance(study, str) or not study:
             raise ValueError(f"study= must be a non-empty string, got {study!r}")
 
@@ -136,7 +141,7 @@ class RaterWidget(anywidget.AnyWidget):
         self._suggestions = suggestions
         self.rubric = rubric
         self.study = study
-        self._store = store if isinstance(store, Store) else open_store(_default_store(store))
+        self._store = store if isinstance(store, Store) else open_store(default_store(store))
         self.annotator = annotator or self._store.default_annotator() or getpass.getuser()
         str_ids = ids.cast(pl.String)
         if overlap is not None:
@@ -161,7 +166,7 @@ class RaterWidget(anywidget.AnyWidget):
             if name not in own:
                 rubric[name]  # an unknown field raises, naming the nearest
         if mode != "label":
-            focus = self._focus_items(mode).implode()
+            focus = _rater_team.focus_items(self, mode).implode()
             in_focus = pl.col(id).cast(pl.String).is_in(focus)
             filter = in_focus if filter is None else filter & in_focus
         order_spec = OrderSpec(
@@ -198,7 +203,7 @@ class RaterWidget(anywidget.AnyWidget):
         self._break_until: dt.datetime | None = None
         if self.wellbeing.max_sensitive_per_hour:
             mine = self._store.history(study, annotator=self.annotator)
-            self._exposure = exposure_in_last_hour(mine, _now())
+            self._exposure = exposure_in_last_hour(mine, _rater_care.now())
         self._cache: tuple[tuple[int, int], pl.DataFrame] | None = None
         # the study manifest (fingerprint of every shown value) is the slow part of a big
         # frame: there it runs beside the first item instead of before it
@@ -222,8 +227,8 @@ class RaterWidget(anywidget.AnyWidget):
             "blur_media": bool(blur_media),
             "suggestion": suggestions.config() if suggestions else None,
             "wellbeing": self.wellbeing.to_dict(),
-            "prefs": self._prefs(),
-            "lock": self._quiz_lock(),
+            "prefs": _rater_care.prefs(self),
+            "lock": _rater_team.quiz_lock(self),
             **self._frontend_config(),
         }
         self._progress = self._queue.progress().to_dict()
@@ -319,29 +324,6 @@ class RaterWidget(anywidget.AnyWidget):
         return typed_annotations(
             latest, self.rubric, extra=self._own_answer_keys(), id_dtype=self._id_dtype
         )
-
-    def _focus_items(self, mode: str) -> pl.Series:
-        latest = self._store.latest(self.study, role="annotator")
-        if mode == "adjudicate":
-            typed = typed_annotations(latest, self.rubric, extra=self._own_answer_keys())
-            return disagreements(typed, self._disagree_on).get_column("id")
-        typed_all = typed_history(latest, self.rubric, extra=self._own_answer_keys())
-        return review_items(typed_all, self.rubric)
-
-    def _others(self, item_id: str) -> list[dict[str, Any]]:
-        """Every annotator's latest answer to an item (adjudication and review)."""
-        rows = self._store.history(self.study, item_ids=[item_id])
-        latest = (
-            rows.filter(pl.col("role") == "annotator")
-            .sort("row_id")
-            .group_by("annotator", maintain_order=True)
-            .last()
-        )
-        return [
-            {"annotator": r["annotator"], "kind": r["kind"],
-             "answer": json.loads(r["answer"]) if r["answer"] else None}
-            for r in latest.iter_rows(named=True)
-        ]  # fmt: skip
 
     @property
     def queue(self) -> pl.DataFrame:
@@ -474,10 +456,10 @@ class RaterWidget(anywidget.AnyWidget):
             # items first: when the cursor arrives, the frontend already has what it needs
             self._send_items(self._window(self._cursor))
             self._reply({"type": "cursor", "pos": self._cursor})
-            self._send_break()
+            _rater_care.send_break(self)
             return
         if msg["type"] == "prefs":
-            self._save_prefs(msg["prefs"])
+            _rater_care.save_prefs(self, msg["prefs"])
             return
         if msg["type"] == "goto":
             self._cursor = min(msg["pos"], len(self._queue))
@@ -511,7 +493,7 @@ class RaterWidget(anywidget.AnyWidget):
             self._error(seq, item, pos, str(e), None)  # the frontend says "Not saved"
             return
         self._cursor = min(pos + 1, len(self._queue))
-        self._count_exposure(pos)
+        _rater_care.count_exposure(self, pos)
         reveal = None
         if answer is not None and self._suggestions and self._suggestions.reveal_after:
             reveal = self._suggestions.for_row(self._row(pos))
@@ -528,45 +510,7 @@ class RaterWidget(anywidget.AnyWidget):
         """The screening quiz for this annotator: ``{"asked", "answered", "correct",
         "passed"}`` (passed is None until every quiz item is answered); None without a
         quiz."""
-        if not self._quiz_len:
-            return None
-        field = self.rubric.fields[0].name
-        gold = str(self._gold_column)
-        rows = [self._queue.row_at(p) for p in range(self._quiz_len)]
-        truth = self._frame[rows].select(
-            pl.col(self._id_col).cast(pl.String).alias("id"), pl.col(gold).cast(pl.String)
-        )
-        mine = self.annotations.filter(pl.col("annotator") == self.annotator).select(
-            pl.col("id").cast(pl.String), pl.col(field).cast(pl.String)
-        )
-        joined = truth.join(mine, on="id", how="inner")
-        correct = int((joined.get_column(field) == joined.get_column(gold)).sum())
-        passed = None
-        if joined.height == self._quiz_len:
-            passed = correct / self._quiz_len >= self._quiz_pass_rate
-        return {
-            "asked": self._quiz_len, "answered": joined.height, "correct": correct,
-            "passed": passed,
-        }  # fmt: skip
-
-    def _quiz_lock(self) -> dict[str, Any] | None:
-        """What the frontend must keep locked: every position after the quiz until it is
-        passed (and for good when it was failed)."""
-        result = self.quiz_result()
-        if result is None or result["passed"]:
-            return None
-        need = math.ceil(self._quiz_pass_rate * self._quiz_len - 1e-9)
-        if result["passed"] is False:
-            message = (
-                f"Screening quiz not passed: {result['correct']} of {result['asked']} "
-                f"correct ({need} needed). The study items stay locked; ask your study lead."
-            )
-        else:
-            message = (
-                f"Answer the {result['asked']} screening items first ({need} correct "
-                "needed); the study items open after them."
-            )
-        return {"after": self._quiz_len, "message": message, "failed": result["passed"] is False}
+        return _rater_team.quiz_result(self)
 
     def _check_current(self, pos: int, item: str) -> str | None:
         if pos >= len(self._queue):
@@ -595,7 +539,7 @@ class RaterWidget(anywidget.AnyWidget):
         own = self._own_answer_keys()
         normalized = self.rubric.validate(answer, ignore=own)
         normalized.update(self._check_own_answer(answer, pos))
-        meta: dict[str, Any] | None = self._item_meta(pos)
+        meta: dict[str, Any] | None = _rater_care.item_meta(self, pos)
         if self._suggestions:
             suggestion = self._suggestions.for_row(self._row(pos))
             visible = not self._suggestions.reveal_after or self._queue.status(pos) == "done"
@@ -624,7 +568,7 @@ class RaterWidget(anywidget.AnyWidget):
         self._queue.set_status(pos, "done")
         self._progress = self._queue.progress().to_dict()
         if self._quiz_len and pos < self._quiz_len:
-            self._config = {**self._config, "lock": self._quiz_lock()}
+            self._config = {**self._config, "lock": _rater_team.quiz_lock(self)}
         return normalized
 
     def _record_skip(
@@ -644,7 +588,7 @@ class RaterWidget(anywidget.AnyWidget):
                 session=client["session"] if client else None,
                 duration_ms=max(0, min(int(ms), MAX_DURATION_MS)),
                 client=client,
-                meta=self._item_meta(pos),
+                meta=_rater_care.item_meta(self, pos),
                 role=self._role,
             )
         )
@@ -652,53 +596,6 @@ class RaterWidget(anywidget.AnyWidget):
         self._progress = self._queue.progress().to_dict()
 
     # ------------------------------------------------------------ wellbeing
-
-    def _item_meta(self, pos: int) -> dict[str, Any] | None:
-        """What the stored row says about how the item was shown (never its content)."""
-        meta: dict[str, Any] = {}
-        if self._spec.redact:
-            meta["redacted_view"] = True  # the rater saw masked content
-        if self._flags.sensitive is not None and self._flags.flags(self._row(pos))[0]:
-            meta["sensitive"] = True
-        return meta or None
-
-    def _count_exposure(self, pos: int) -> None:
-        """After a sensitive item: start a break when the hourly limit is reached."""
-        limit = self.wellbeing.max_sensitive_per_hour
-        if not limit or not (self._item_meta(pos) or {}).get("sensitive"):
-            return
-        now = _now()
-        self._exposure = [t for t in self._exposure if t > now - dt.timedelta(hours=1)]
-        self._exposure.append(now)
-        if len(self._exposure) >= limit:
-            self._break_until = now + dt.timedelta(minutes=self.wellbeing.break_minutes)
-            self._exposure.clear()
-            self._send_break()
-
-    def _send_break(self) -> None:
-        if self._break_until is None or self._break_until <= _now():
-            return
-        limit = self.wellbeing.max_sensitive_per_hour
-        self._reply(
-            {
-                "type": "break",
-                "until": int(self._break_until.timestamp() * 1000),
-                "reason": f"You have seen {limit} sensitive items within an hour.",
-            }
-        )
-
-    def _prefs(self) -> dict[str, bool]:
-        saved = (self._store.get_manifest(self.study) or {}).get("prefs", {}).get(self.annotator)
-        base = {"grayscale": self.wellbeing.grayscale, "blur_media": self.wellbeing.blur_media}
-        return {**base, **(saved or {})}
-
-    def _save_prefs(self, prefs: Mapping[str, bool]) -> None:
-        self._manifest_done.wait()  # one writer of the manifest at a time
-        manifest = self._store.get_manifest(self.study) or {}
-        everyone = dict(manifest.get("prefs", {}))
-        everyone[self.annotator] = {**everyone.get(self.annotator, {}), **prefs}
-        self._store.put_manifest(self.study, {**manifest, "prefs": everyone})
-        self._config = {**self._config, "prefs": everyone[self.annotator]}
 
     # ------------------------------------------------------------ items out
 
@@ -739,7 +636,7 @@ class RaterWidget(anywidget.AnyWidget):
             "status": status,
             "extra": {
                 **self._item_extra(row, pos),
-                **({"others": self._others(item_id)} if self.mode != "label" else {}),
+                **({"others": _rater_team.others(self, item_id)} if self.mode != "label" else {}),
             },
             "sensitive": sensitive,
             "warning": warning,
@@ -847,54 +744,3 @@ class RaterWidget(anywidget.AnyWidget):
             f"{type(self).__name__}(study={self.study!r}, annotator={self.annotator!r}, "
             f"done={p.done}, skipped={p.skipped}, total={p.total})"
         )
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _check_bundle() -> None:
-    if not (STATIC / "widget.js").is_file():
-        raise RuntimeError(
-            f"the frontend bundle {STATIC / 'widget.js'} is missing: reinstall the package "
-            "(pip install -e .) or run `npm run build` in the source tree"
-        )
-
-
-def _check_ids(ids: pl.Series, name: str) -> None:
-    nulls = ids.null_count()
-    if nulls:
-        raise ValueError(f"id column {name!r} has {nulls} null value(s); every item needs an id")
-    if ids.dtype == pl.String:
-        # the store's fast read path separates fields with ASCII 0x1c-0x1f
-        bad = ids.filter(ids.str.contains(r"[\x1c-\x1f]"))
-        if bad.len():
-            raise ValueError(
-                f"id column {name!r} has ids with control characters (0x1c-0x1f), e.g. "
-                f"{bad[0]!r}; use printable ids"
-            )
-    if ids.n_unique() == ids.len():
-        # the common case, checked first: n_unique is one hash pass (instant on a sorted
-        # column), is_duplicated below costs 3-1000x more on a million ids
-        return
-    dupes = ids.filter(ids.is_duplicated()).unique(maintain_order=True)
-    if dupes.len():
-        shown = ", ".join(repr(v) for v in dupes.head(5).to_list())
-        raise ValueError(
-            f"id column {name!r} has {dupes.len()} duplicated id(s), e.g. {shown}; "
-            "ids must be unique"
-        )
-
-
-def _default_store(store: str | Path | None) -> str:
-    if store is None:
-        return str(Path.cwd() / "annotations.sqlite")
-    return str(store)
-
-
-def check_kwargs(cls_name: str, kwargs: Mapping[str, Any], valid: Sequence[str]) -> None:
-    """Reject unknown keyword arguments, naming the closest valid ones."""
-    for key in kwargs:
-        if key in valid:
-            continue
-        raise TypeError(f"{cls_name}() got an unknown argument {key!r}; {nearest(key, valid)}")

@@ -16,7 +16,8 @@ from rater_widgets.redact import Redactor
 from rater_widgets.rubric import Rubric
 from rater_widgets.spans import ItemSpans, long_spans
 from rater_widgets.store import Store
-from rater_widgets.widgets._rater import COMMON_ARGS, RaterWidget, check_kwargs
+from rater_widgets.widgets._checks import check_kwargs
+from rater_widgets.widgets._rater import COMMON_ARGS, RaterWidget
 
 __all__ = ["ItemRater"]
 

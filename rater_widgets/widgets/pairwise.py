@@ -30,6 +30,7 @@ from rater_widgets.fields import RubricError, nearest
 from rater_widgets.frames import to_polars
 from rater_widgets.rubric import Rubric
 from rater_widgets.store import Store
+from rater_widgets.widgets._checks import check_kwargs
 from rater_widgets.widgets._compare import (
     ArrangedSpec,
     Shown,
@@ -38,7 +39,7 @@ from rater_widgets.widgets._compare import (
     id_text,
     left_side,
 )
-from rater_widgets.widgets._rater import RaterWidget, check_kwargs
+from rater_widgets.widgets._rater import RaterWidget
 
 __all__ = ["WINNERS", "PairwiseRater", "point_labels"]
 

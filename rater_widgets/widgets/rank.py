@@ -28,6 +28,7 @@ from rater_widgets.fields import RubricError
 from rater_widgets.frames import to_polars
 from rater_widgets.rubric import Rubric
 from rater_widgets.store import Store
+from rater_widgets.widgets._checks import check_kwargs
 from rater_widgets.widgets._compare import (
     ArrangedSpec,
     Shown,
@@ -35,7 +36,7 @@ from rater_widgets.widgets._compare import (
     id_text,
     shown_order,
 )
-from rater_widgets.widgets._rater import RaterWidget, check_kwargs
+from rater_widgets.widgets._rater import RaterWidget
 
 __all__ = ["MAX_RESPONSES", "RankRater", "competition_ranks"]
 

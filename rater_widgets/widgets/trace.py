@@ -28,7 +28,8 @@ from rater_widgets.rubric import Rubric
 from rater_widgets.spans import TraceSpans, long_spans
 from rater_widgets.store import Store
 from rater_widgets.traces import Trace, parse_trace
-from rater_widgets.widgets._rater import COMMON_ARGS, RaterWidget, check_kwargs
+from rater_widgets.widgets._checks import check_kwargs
+from rater_widgets.widgets._rater import COMMON_ARGS, RaterWidget
 from rater_widgets.widgets._trace_steps import (
     MAX_NOTE_CHARS,
     OWN_KEYS,
