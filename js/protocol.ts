@@ -140,10 +140,13 @@ export interface SkipMsg {
   type: "skip"; seq: number; item: string; pos: number; ms: number; need: number[];
   client: ClientInfo;
 }
+/** The rater moved (back, forward, back to a failed item): the kernel's cursor follows. */
 export interface GotoMsg { type: "goto"; seq: number; pos: number; need: number[]; }
+/** Items only: the cursor stays where it is (the kernel moved it, or settings changed). */
+export interface FetchMsg { type: "fetch"; need: number[]; }
 /** The rater changed a viewing preference; the kernel keeps it for next time. */
 export interface PrefsMsg { type: "prefs"; prefs: Partial<Record<(typeof PREFS)[number], boolean>>; }
-export type ClientMsg = HelloMsg | SubmitMsg | SkipMsg | GotoMsg | PrefsMsg;
+export type ClientMsg = HelloMsg | SubmitMsg | SkipMsg | GotoMsg | FetchMsg | PrefsMsg;
 
 /** Preferences a rater may set. */
 export const PREFS = ["grayscale", "blur_media"] as const;

@@ -114,10 +114,7 @@ export class Session {
     this.requested.clear();
     if (this.cursor !== null) {
       const need = this.needed(this.cursor);
-      if (need.length) {
-        this.seq += 1;
-        this.send({ type: "goto", seq: this.seq, pos: this.cursor, need });
-      }
+      if (need.length) this.send({ type: "fetch", need });
     }
     this.notify();
   }
@@ -282,11 +279,10 @@ export class Session {
         break;
       case "cursor": {
         this.cursor = msg.pos;
+        // items only: a goto here would pull the kernel's cursor back to this position
+        // after the kernel has moved on (w.submit() in a loop while the widget shows)
         const need = this.needed(msg.pos);
-        if (need.length) {
-          this.seq += 1;
-          this.send({ type: "goto", seq: this.seq, pos: msg.pos, need });
-        }
+        if (need.length) this.send({ type: "fetch", need });
         break;
       }
       case "ack": {

@@ -125,6 +125,15 @@ class GotoMsg(TypedDict):
     need: list[int]
 
 
+class FetchMsg(TypedDict):
+    """Items only: the cursor stays where it is (the kernel moved it, or settings changed).
+    Answering a kernel ``cursor`` message with a ``goto`` would move the kernel's cursor
+    back to a position it has already left."""
+
+    type: Literal["fetch"]
+    need: list[int]
+
+
 class PrefsMsg(TypedDict):
     """The rater changed a viewing preference; the kernel keeps it for next time."""
 
@@ -132,7 +141,7 @@ class PrefsMsg(TypedDict):
     prefs: dict[str, bool]
 
 
-ClientMsg = HelloMsg | SubmitMsg | SkipMsg | GotoMsg | PrefsMsg
+ClientMsg = HelloMsg | SubmitMsg | SkipMsg | GotoMsg | FetchMsg | PrefsMsg
 
 #: Preferences a rater may set (and what type they are).
 PREFS = ("grayscale", "blur_media")
@@ -194,6 +203,7 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     },
     "skip": {"seq": int, "item": str, "pos": int, "ms": (int, float), "need": list, "client": dict},
     "goto": {"seq": int, "pos": int, "need": list},
+    "fetch": {"need": list},
     "prefs": {"prefs": dict},
 }  # fmt: skip
 

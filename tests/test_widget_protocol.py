@@ -254,3 +254,17 @@ def test_a_big_frame_records_its_manifest_beside_the_first_item(df, rubric, tmp_
     assert manifest["rubric_hash"] == rubric.rubric_hash
     w.submit({"verdict": "safe"})
     w.close()
+
+
+def test_fetch_sends_items_and_leaves_the_cursor_alone(df, rubric, tmp_path):
+    # the frontend answers a kernel "cursor" with "fetch": the kernel may have moved on
+    # (w.submit() in a loop while the widget shows) and must not be pulled back
+    w = make(df, rubric, tmp_path)
+    wire = Wire(w)
+    w.submit({"verdict": "safe"})
+    w.submit({"verdict": "safe"})
+    out = wire.client(type="fetch", need=[0, 1])
+    assert [m["type"] for m in out] == ["items"]
+    assert w.current == 12
+    wire.submit(1, 2, "12", {"verdict": "violating"})
+    assert w.current == 13

@@ -461,6 +461,9 @@ class RaterWidget(anywidget.AnyWidget):
         if msg["type"] == "prefs":
             _rater_care.save_prefs(self, msg["prefs"])
             return
+        if msg["type"] == "fetch":
+            self._send_items(msg["need"])
+            return
         if msg["type"] == "goto":
             self._cursor = min(msg["pos"], len(self._queue))
             self._send_items(msg["need"])
