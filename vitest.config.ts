@@ -4,5 +4,6 @@ export default defineConfig({
   test: {
     include: ["tests/js/**/*.test.ts"],
     environment: "jsdom",
+    setupFiles: ["tests/js/setup.ts"],
   },
 });

@@ -36,23 +36,23 @@ REPO = Path(__file__).resolve().parents[1]
 DEV_CLASSES = """
 from pathlib import Path
 class DevItemRater(rw.ItemRater):
-    _esm = Path({js!r})
-    _css = Path({css!r})
+    _esm = Path({out!r}) / "widget.js"
+    _css = Path({out!r}) / "widget.css"
+    _core_path = Path({out!r}) / "widget_core.js"
 class DevTraceRater(rw.TraceRater):
-    _esm = Path({js!r})
-    _css = Path({css!r})
+    _esm = Path({out!r}) / "widget.js"
+    _css = Path({out!r}) / "widget.css"
+    _core_path = Path({out!r}) / "widget_core.js"
 """
 
 
-def dev_bundle(out: Path) -> tuple[Path, Path]:
-    """Build js/index.ts without minifying into ``out``; return (js, css)."""
+def dev_bundle(out: Path) -> Path:
+    """Build the frontend without minifying into ``out``; return the core module's path."""
     subprocess.run(
-        [str(REPO / "node_modules/.bin/esbuild"), "js/index.ts", "--bundle", "--format=esm",
-         "--target=es2020", "--loader:.css=css", "--legal-comments=none",
-         f"--outdir={out}", "--log-level=warning"],
-        cwd=REPO, check=True,
+        ["node", "js/build.mjs", "--no-minify", "--outdir", str(out)],
+        cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
-    return out / "index.js", out / "index.css"
+    return out / "widget_core.js"
 
 
 def module_index(bundle: Path) -> tuple[list[int], list[str]]:
@@ -109,8 +109,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rw-dev-bundle-") as tmp:
-        js, css = dev_bundle(Path(tmp))
-        dev = DEV_CLASSES.format(js=str(js), css=str(css))
+        js = dev_bundle(Path(tmp))
+        dev = DEV_CLASSES.format(out=tmp)
         if args.scenario == "first-item":
             setup = cells.SETUP.format(n=args.rows) + dev
             cell = ('w = DevItemRater(df, rubric, id="id", content="text", store="p.sqlite", '

@@ -44,6 +44,8 @@ def test_bundle_sizes_cover_the_built_files() -> None:
         pytest.skip("the frontend bundle is not built (npm run build)")
     rows = bench_bundle.sizes()
     assert [r.what for r in rows] == [
+        "widget_core.js (minified, as built)",
+        "widget_core.js (gzip -9)",
         "widget.js (minified, as built)",
         "widget.js (gzip -9)",
         "widget.css (minified, as built)",

@@ -19,10 +19,11 @@ def test_the_wheel_contains_the_js_bundle(tmp_path):
     )  # fmt: skip
     (wheel,) = tmp_path.glob("rater_widgets-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "rater_widgets/static/widget.js" in names
+    assert "rater_widgets/static/widget.js" in names  # the loader anywidget imports
     assert "rater_widgets/static/widget.css" in names
-    bundle = zipfile.ZipFile(wheel).read("rater_widgets/static/widget.js")
+    bundle = zipfile.ZipFile(wheel).read("rater_widgets/static/widget_core.js")
     assert len(bundle) > 100_000  # the real bundle (renderer, KaTeX, the views), not a stub
+    assert b"rater_widgets.cores" in zipfile.ZipFile(wheel).read("rater_widgets/static/widget.js")
     assert not [n for n in names if "node_modules" in n or n.startswith("js/")]
 
 

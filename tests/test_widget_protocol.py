@@ -180,7 +180,7 @@ def test_bad_input_is_refused_clearly(rubric, tmp_path, data, kw, needle):
 def test_saved_state_has_no_item_content(df, rubric, tmp_path):
     w = make(df, rubric, tmp_path)
     state = w.get_state()
-    text = repr({k: v for k, v in state.items() if k not in ("_esm", "_css")})
+    text = repr({k: v for k, v in state.items() if k not in ("_esm", "_css", "_rw_core")})
     assert "**b**" not in text
     assert state["_progress"] == {"done": 0, "skipped": 0, "total": 4}
     html = w._repr_mimebundle_()[0]["text/html"]

@@ -11,8 +11,9 @@
 // must be followed by a non-space, and the first unescaped $ after it closes
 // only if preceded by a non-space and not followed by a digit ("$5 and $10").
 
-import katex from "katex";
 import type { MarkdownIt, StateBlock, StateInline } from "markdown-it";
+
+import { getKatex } from "./katex_lazy";
 
 type RuleInline = (state: StateInline, silent: boolean) => boolean;
 type RuleBlock = (state: StateBlock, startLine: number, endLine: number, silent: boolean) => boolean;
@@ -54,7 +55,7 @@ const cache = new Map<string, string>();
 function renderTex(tex: string, display: boolean): string {
   try {
     // a fresh macros object per call: \gdef in one formula must not leak into the next
-    return katex.renderToString(tex, { ...KATEX_OPTIONS, displayMode: display, macros: {} });
+    return getKatex().renderToString(tex, { ...KATEX_OPTIONS, displayMode: display, macros: {} });
   } catch {
     return `<code class="math-error">${escapeHtml(tex)}</code>`;
   }

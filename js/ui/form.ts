@@ -1,5 +1,6 @@
 // The rubric form: one control per field, each with its key shown on it.
-// Built once per item and updated in place, so typing in a text box never loses focus.
+// Built once per view and updated in place: typing in a text box never loses focus, and
+// moving to the next item only resets the controls.
 // Validation here only mirrors the kernel's for instant feedback; the kernel decides.
 
 import type {
@@ -166,6 +167,16 @@ export class RubricForm {
     if (input) input.focus();
     else if (spans) spans.el.querySelector<HTMLElement>("li, button")?.focus();
     else this.rows.get(name)?.querySelector<HTMLElement>("button")?.focus();
+  }
+
+  /** A new item: every text box shows this answer, even the focused one. */
+  reset(answer: Answer): void {
+    for (const [name, input] of this.inputs) {
+      const value = answer[name];
+      const text = value === null || value === undefined ? "" : String(value);
+      if (input.value !== text) input.value = text;
+    }
+    this.update(answer, null);
   }
 
   /** Reflect an answer (and an error) without rebuilding the controls. */

@@ -8,6 +8,7 @@
 // Ctrl/Cmd/Alt pass through.
 
 import type { Item } from "../protocol";
+import { warmKatex } from "../render/katex_lazy";
 import type { Session } from "../session";
 import { h, kbd } from "./dom";
 import { GuidelinesPanel } from "./guidelines";
@@ -134,7 +135,9 @@ export class Shell {
     if (this.session.cursor === null || this.session.cursor >= this.session.total) return;
     const focused = this.root.contains(document.activeElement);
     // the next item replaces the controls: keep the keyboard in the widget, not on <body>
-    if (this.body.submit() && focused) this.root.focus({ preventScroll: true });
+    if (this.body.submit() && focused && document.activeElement !== this.root) {
+      this.root.focus({ preventScroll: true });
+    }
   }
 
   private render(): void {
@@ -198,6 +201,8 @@ export class Shell {
       this.shownRevealed = revealed;
       this.shownBlur = blur;
       this.body.show(item, cursor);
+      // KaTeX is evaluated on first use: do it while the rater reads this item
+      if (item) warmKatex();
     }
     this.body.update();
     this.wellbeing.update();

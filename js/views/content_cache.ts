@@ -10,6 +10,7 @@ export class ContentCache {
   private nodes = new Map<Item, HTMLElement>();
   private remoteAllowed = new Set<string>();
   private idle: ReturnType<typeof setTimeout> | null = null;
+  private frame: number | null = null;
 
   constructor(private render: RenderFn, private size = 6) {}
 
@@ -28,9 +29,10 @@ export class ContentCache {
     this.nodes.delete(item);
   }
 
-  /** Render the next items in the background (one per task, so input stays responsive). */
+  /** Render the next items in the background: one per task, starting after the next
+   * frame, so the item just shown is painted first and input stays responsive. */
   prefetch(session: Session, pos: number): void {
-    if (this.idle) clearTimeout(this.idle);
+    this.cancel();
     const queue = [pos + 1, pos + 2, pos - 1];
     const step = () => {
       const p = queue.shift();
@@ -39,7 +41,16 @@ export class ContentCache {
       if (item) this.get(item);
       this.idle = setTimeout(step, 0);
     };
-    this.idle = setTimeout(step, 0);
+    const frame = globalThis.requestAnimationFrame;
+    if (frame) this.frame = frame(() => { this.frame = null; this.idle = setTimeout(step, 0); });
+    else this.idle = setTimeout(step, 0);
+  }
+
+  private cancel(): void {
+    if (this.idle) clearTimeout(this.idle);
+    if (this.frame !== null) globalThis.cancelAnimationFrame?.(this.frame);
+    this.idle = null;
+    this.frame = null;
   }
 
   private trim(): void {

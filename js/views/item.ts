@@ -25,11 +25,16 @@ export class ItemBody implements Body {
   private rendered: ContentCache;
   private node: HTMLElement | null = null;
   private spans: SpanController | null = null;
+  /** whether the form is on screen (an item is shown, not "Loading…") */
+  private showing = false;
+  private scrolled = false;
 
   constructor(private session: Session, private view?: ViewContext) {
     this.content = h("div", { class: "rw-item-content", "aria-label": "Item" });
     this.formHost = h("div", { class: "rw-form-host" });
     this.el = h("div", { class: "rw-body rw-item-body" }, this.content, this.formHost);
+    this.content.addEventListener("scroll", () => { this.scrolled = this.content.scrollTop > 0; },
+      { passive: true });
     this.keys = keyMap(session.rubric);
     this.rendered = new ContentCache((item, allowRemote) => this.renderItem(item, allowRemote));
     const spans = new SpanController(session.rubric, this.spanHost());
@@ -49,10 +54,11 @@ export class ItemBody implements Body {
     if (!item) {
       this.content.replaceChildren(h("div", { class: "rw-loading" }, "Loading…"));
       this.formHost.replaceChildren();
-      this.form = null;
       this.node = null;
+      this.showing = false;
       return;
     }
+    this.showing = true;
     const revealed = this.session.revealed.has(item.id);
     const node = this.rendered.get(item);
     this.node = node;
@@ -62,31 +68,43 @@ export class ItemBody implements Body {
       warningLabel(item),
       sensitiveBox(node, item, revealed, () => this.session.toggleReveal()),
     ].filter((n): n is HTMLElement => n !== null));
-    this.content.scrollTop = 0;
+    // back to the top only if the rater scrolled: setting scrollTop forces a layout
+    if (this.scrolled) {
+      this.content.scrollTop = 0;
+      this.scrolled = false;
+    }
     const suggest = this.session.config.suggestion as { mode: string } | null;
     if (suggest?.mode === "prefill" && item.suggestion && !item.answer && !this.session.drafts.has(pos)) {
       this.session.drafts.set(pos, { ...item.suggestion });
     }
-    this.form = new RubricForm(this.session.rubric, (a) => {
-      this.localError = null;
-      this.session.setDraft(this.pos, a);
-    },
-      (section) => this.view?.openGuideline(section));
+    // one form for every item, reset to this item's answer: rebuilding its controls
+    // per item was most of the work between a key press and the next item
+    if (!this.form) {
+      this.form = new RubricForm(this.session.rubric, (a) => {
+        this.localError = null;
+        this.session.setDraft(this.pos, a);
+      },
+        (section) => this.view?.openGuideline(section));
+      this.spans?.attach(this.form.spanLists);
+    }
+    this.form.reset(this.session.answerFor(pos));
     if (this.spans) {
-      this.spans.attach(this.form.spanLists);
       // a long markdown item takes ~0.1 s to map: do it before the first mark, not on it
       const spans = this.spans;
       setTimeout(() => { if (this.node === node) spans.prepare(); }, 0);
     }
     const others = item.extra.others as OtherAnswer[] | undefined;
-    this.formHost.replaceChildren(
-      ...(others ? [othersTable(this.session.rubric, others)] : []), this.form.el);
+    if (others) {
+      this.formHost.replaceChildren(othersTable(this.session.rubric, others), this.form.el);
+    } else if (this.formHost.childNodes.length !== 1 || this.formHost.firstChild !== this.form.el) {
+      this.formHost.replaceChildren(this.form.el);
+    }
     // render what comes next while the rater reads this one
     this.rendered.prefetch(this.session, pos);
   }
 
   update(): void {
-    if (!this.form) return;
+    if (!this.form || !this.showing) return;
     const err = this.session.error && this.session.error.pos === this.pos
       ? { field: this.session.error.field, message: this.session.error.message }
       : this.localError;
@@ -107,7 +125,7 @@ export class ItemBody implements Body {
       }
     }
     const action = this.keys.get(e.key);
-    if (!action || !this.form) return false;
+    if (!action || !this.form || !this.showing) return false;
     if (action.kind === "focus") {
       this.form.focusField(action.field);
       return true;

@@ -3,6 +3,7 @@ store location, the keyword arguments."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,28 @@ from rater_widgets.fields import nearest
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
-def check_bundle() -> None:
-    if not (STATIC / "widget.js").is_file():
-        raise RuntimeError(
-            f"the frontend bundle {STATIC / 'widget.js'} is missing: reinstall the package "
-            "(pip install -e .) or run `npm run build` in the source tree"
-        )
+def check_bundle(static: Path = STATIC) -> None:
+    for name in ("widget.js", "widget_core.js", "widget.css"):
+        if not (static / name).is_file():
+            raise RuntimeError(
+                f"the frontend bundle {static / name} is missing: reinstall the package "
+                "(pip install -e .) or run `npm run build` in the source tree"
+            )
+
+
+_core_cache: dict[Path, tuple[int, str, str]] = {}
+
+
+def frontend_core(path: Path) -> tuple[str, str]:
+    """The frontend's code (``widget_core.js``) and a key naming this version of it: the
+    page imports each key once (js/loader.ts). Read again when the file changes."""
+    mtime = path.stat().st_mtime_ns
+    cached = _core_cache.get(path)
+    if cached is None or cached[0] != mtime:
+        code = path.read_text(encoding="utf-8")
+        key = hashlib.sha256(code.encode("utf-8")).hexdigest()[:20]
+        cached = _core_cache[path] = (mtime, code, key)
+    return cached[1], cached[2]
 
 
 def check_ids(ids: pl.Series, name: str) -> None:

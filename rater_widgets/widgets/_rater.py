@@ -41,6 +41,7 @@ from rater_widgets.widgets._checks import (
     check_bundle,
     check_ids,
     default_store,
+    frontend_core,
 )
 
 __all__ = ["COMMON_ARGS", "QUEUE_ARGS", "STATIC", "RaterWidget"]
@@ -69,6 +70,10 @@ class RaterWidget(anywidget.AnyWidget):
 
     _esm = STATIC / "widget.js"
     _css = STATIC / "widget.css"
+    #: the frontend itself, imported by ``_esm`` once per page and version (js/loader.ts)
+    _core_path: ClassVar[Path] = STATIC / "widget_core.js"
+    _rw_core = traitlets.Unicode("").tag(sync=True)
+    _rw_core_key = traitlets.Unicode("").tag(sync=True)
 
     _kind = traitlets.Unicode("item").tag(sync=True)
     #: a random id: the frontend keys the one session all views of this widget share on it
@@ -115,7 +120,7 @@ class RaterWidget(anywidget.AnyWidget):
         quiz: int = 0,
         quiz_pass_rate: float = 0.8,
     ) -> None:
-        check_bundle()
+        check_bundle(self._core_path.parent)
         if not isinstance(rubric, Rubric):
             raise TypeError(f"rubric must be a rw.Rubric, got {type(rubric).__name__}")
         frame = to_polars(data)
@@ -217,7 +222,8 @@ class RaterWidget(anywidget.AnyWidget):
             self._record_manifest(order=order_spec, seed=seed)
             self._manifest_done.set()
 
-        super().__init__(_uid=uuid.uuid4().hex)
+        core, core_key = frontend_core(self._core_path)
+        super().__init__(_uid=uuid.uuid4().hex, _rw_core=core, _rw_core_key=core_key)
         self._rubric = rubric.wire(reserved=self._own_keys, digits=self._rubric_digits)
         self._config = {
             "study": study,

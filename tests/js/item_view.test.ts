@@ -53,6 +53,26 @@ describe("ItemRater view", () => {
     expect(root.querySelector(".rw-counts")!.textContent).toBe("1 done · 0 skipped · 3 total");
   });
 
+  it("the next item gets the same form, reset: no choice, error or typed text carries over", () => {
+    const form = root.querySelector(".rw-form");
+    key(root, "Enter"); // nothing picked: an error on the verdict
+    key(root, "2");
+    key(root, "e");
+    const box = root.querySelector("textarea")!;
+    box.focus();
+    box.value = "typed for item 1";
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    key(box, "Enter", { ctrlKey: true }); // submitted from inside the focused text box
+    expect(root.querySelector(".rw-where")!.textContent).toContain("Item 2 of 3");
+    expect(root.querySelector(".rw-form")).toBe(form); // reused, not rebuilt
+    expect(root.querySelector("textarea")!.value).toBe("");
+    expect(root.querySelectorAll('[aria-pressed="true"]').length).toBe(0);
+    expect([...root.querySelectorAll(".rw-field-error")].map((e) => e.textContent).join("")).toBe("");
+    key(root, "Backspace"); // back to item 1: its answer is shown again
+    expect(root.querySelector("textarea")!.value).toBe("typed for item 1");
+    expect(root.querySelector('button[data-value="violating"]')!.getAttribute("aria-pressed")).toBe("true");
+  });
+
   it("shortcuts with Ctrl/Cmd pass through to JupyterLab", () => {
     let seen = 0;
     document.body.addEventListener("keydown", () => (seen += 1));
