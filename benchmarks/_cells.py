@@ -7,7 +7,7 @@ Each ``*_CELL`` is one code cell that leaves one widget as its output.
 from __future__ import annotations
 
 SETUP = """
-import gc, time, uuid, psutil
+import time, uuid
 import polars as pl
 import rater_widgets as rw
 from benchmarks._data import OPTIONS, bench_frame, long_markdown, long_trace, marker
@@ -15,20 +15,19 @@ N = {n}
 df = bench_frame(N)
 pdf = df.to_pandas()
 rubric = rw.Rubric([rw.Choice("verdict", OPTIONS, required=True)])
-def rss_mb():
-    gc.collect()
-    return psutil.Process().memory_info().rss / 2**20
 timings = {{}}
 """
 
-# Our ItemRater: keys 1/2/3 pick the verdict, Enter submits.
+# Our ItemRater: keys 1/2/3 pick the verdict, Enter submits. The cells time their
+# constructor with a clock read only: memory is measured in clean subprocesses
+# (bench_kernel), since gc.collect() in a timed cell would delay whatever runs after it.
 OURS_CELL = """
 if "w" in globals():
     w.close()  # a rerun replaces the widget: free the old one as a user's rerun would
-_r0 = rss_mb(); _t = time.perf_counter()
+_t = time.perf_counter()
 w = rw.ItemRater({frame}, rubric, id="id", content="text", store="bench.sqlite",
                  annotator="bench", study="s-" + uuid.uuid4().hex[:8])
-timings.setdefault("ours_{frame}", []).append((time.perf_counter() - _t, rss_mb() - _r0))
+timings.setdefault("ours_{frame}", []).append(time.perf_counter() - _t)
 w
 """
 
@@ -39,10 +38,10 @@ from ipywidgets.widgets.widget import _instances
 for _old in globals().get("_pig_widgets", []):
     _old.close()
 _before = set(_instances)
-_r0 = rss_mb(); _t = time.perf_counter()
+_t = time.perf_counter()
 pig = pigeonXT.annotate(pdf, options=OPTIONS, example_column="text", id_column="id")
+timings.setdefault("pigeonxt", []).append(time.perf_counter() - _t)
 _pig_widgets = [_instances[k] for k in set(_instances) - _before]
-timings.setdefault("pigeonxt", []).append((time.perf_counter() - _t, rss_mb() - _r0))
 """
 
 # ipyannotations: a ClassLabeller; the notebook feeds it the next item on submit,

@@ -236,14 +236,16 @@ def _visible(res: dict[str, Any], name: str = "shown") -> float | None:
 
 def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[str, Any]]:
     """Cell run -> first item on screen over ``rows_n`` rows: ours (Polars, pandas) vs
-    pigeonXT (pandas); kernel-side seconds come from the cell's own clock."""
+    pigeonXT (pandas); kernel-side seconds come from the cell's own clock.
+
+    Each repeat opens the notebook in a new page (the same kernel): the first rater shown
+    in a page imports the frontend (reported on its own row); every later one, and a
+    rerun of the cell, finds it loaded. The echo runs first in each page, uncounted, so
+    anywidget's own code is loaded before anything is timed."""
     sources = [cells.SETUP.format(n=rows_n), cells.OURS_CELL.format(frame="df"),
                cells.OURS_CELL.format(frame="pdf"), cells.PIGEON_CELL,
                cells.ECHO_CELL]  # fmt: skip
-    page = lab.new_context().new_page()
-    nb = lab.open_notebook(page, lab.write_notebook(sources, name="construct"), timeout=120)
-    nb.run_cells([0], timeout=300)
-    install(page)
+    path = lab.write_notebook(sources, name="construct")
     ours = {"view": {"sel": ".rw-root"}, "shown": {"sel": ".rw-item-content", "text": marker(0)}}
     subjects = {
         "rater_widgets ItemRater (Polars)": (1, ours),
@@ -251,17 +253,30 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
         "pigeonXT (pandas)": (3, {"shown": {"text": marker(0)}}),
         "anywidget echo (floor)": (4, {"shown": {"sel": ".echo-item", "text": marker(0)}}),
     }
+    echo = subjects["anywidget echo (floor)"]
     screen: dict[str, list[float]] = {k: [] for k in subjects}
     view: dict[str, list[float]] = {k: [] for k in subjects}
+    fresh: list[float] = []
     load_start = load()
-    for r in range(repeats + 1):  # the first run loads the widget code: not counted
+    for rep in range(repeats):
+        page = lab.new_context().new_page()
+        nb = lab.open_notebook(page, path, timeout=120)
+        if rep == 0:
+            nb.run_cells([0], timeout=300)
+        install(page)
+        run_cell_timed(nb, echo[0], echo[1])  # anywidget's code, loaded once per page
+        first = _visible(run_cell_timed(nb, 1, ours))
+        if first is not None:
+            fresh.append(first)
         for name, (cell, conds) in subjects.items():
             res = run_cell_timed(nb, cell, conds)
             ms = _visible(res)
-            if r > 0 and ms is not None:
+            if ms is not None:
                 screen[name].append(ms)
                 if _visible(res, "view") is not None:
                     view[name].append(_visible(res, "view"))  # type: ignore[arg-type]
+        if rep < repeats - 1:
+            page.context.close()
     kernel = nb.eval_json("{k: v for k, v in timings.items()}")
     avg_load = mean_load(load_start)
     rows_label = f"{rows_n:,} rows"
@@ -286,6 +301,19 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
                 avg_load,
             )
         )
+        if "Polars" in name:
+            out.append(
+                Row(
+                    "3 construct",
+                    f"cell run -> first item on screen, {rows_label}, first rater in a new page",
+                    name,
+                    fresh,
+                    "ms",
+                    "<= 300 ms",
+                    "browser clock; includes importing the frontend (510 KB)",
+                    avg_load,
+                )
+            )
         if view[name]:
             out.append(
                 Row(
@@ -301,7 +329,7 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
             )
         if not keys[name]:
             continue
-        secs = [1000 * t for t, _ in kernel.get(keys[name], [])[1:]]
+        secs = [1000 * t for t in kernel.get(keys[name], [])[1:]]
         out.append(
             Row(
                 "3 construct",
@@ -316,7 +344,7 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
         )
     page.context.close()
     lab.server.shutdown_all_sessions()
-    return out, {"screen_ms": screen, "kernel": kernel}
+    return out, {"screen_ms": screen, "fresh_page_ms": fresh, "kernel": kernel}
 
 
 # ------------------------------------------------------------------- bytes on the wire

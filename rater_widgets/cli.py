@@ -142,9 +142,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         cmd.append("--ServerApp.default_url=/lab/tree/demo.ipynb")
     print(f"rater-widgets demo: notebook {path}")
     print(f"rater-widgets demo: open {url}", flush=True)
-    env = {**os.environ}
+    if os.name == "posix":
+        # become the server: a signal to this process (Ctrl+C, a supervisor's SIGTERM)
+        # reaches JupyterLab itself instead of orphaning it
+        os.chdir(folder)
+        os.execv(sys.executable, cmd)
     try:
-        return subprocess.call(cmd, cwd=folder, env=env)
+        return subprocess.call(cmd, cwd=folder)
     except KeyboardInterrupt:
         return 0
 

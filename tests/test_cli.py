@@ -56,6 +56,14 @@ def test_demo_starts_jupyterlab_on_the_port_and_prints_the_url(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
         proc.stdout.close()
+    # the process was the server itself: stopping it left no JupyterLab behind
+    for _ in range(50):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                break
+        time.sleep(0.2)
+    else:
+        pytest.fail(f"a JupyterLab still listens on port {port} after the demo was stopped")
 
 
 def test_demo_refuses_a_busy_port(tmp_path, capsys):
