@@ -131,7 +131,9 @@ export interface Progress { done: number; skipped: number; total: number; }
 
 export interface ClientInfo { session: string; view: string; }
 
-export interface HelloMsg { type: "hello"; client: ClientInfo; need: number[]; }
+/** A view's first message; `booted`: the widget's `_boot` (first items, cursor) was applied,
+ * so `need` lists only what is still missing. */
+export interface HelloMsg { type: "hello"; client: ClientInfo; need: number[]; booted: boolean; }
 export interface SubmitMsg {
   type: "submit"; seq: number; item: string; pos: number; answer: Answer; ms: number;
   need: number[]; client: ClientInfo;

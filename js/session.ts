@@ -12,6 +12,7 @@ import type {
 
 export interface ModelLike {
   get(name: string): any;
+  set?(name: string, value: any): void;
   send(content: any, callbacks?: any, buffers?: any): void;
   on(event: string, cb: (...args: any[]) => void): void;
   off(event: string, cb?: (...args: any[]) => void): void;
@@ -97,6 +98,7 @@ export class Session {
   private seq = 0;
   private listeners = new Set<() => void>();
   private helloSent = false;
+  private booted = false;
 
   constructor(readonly model: ModelLike, now?: () => number) {
     this.timer = new ActiveTimer(now);
@@ -107,6 +109,18 @@ export class Session {
     model.on("change:_rubric", this.notify);
     this.onConfig = this.onConfig.bind(this);
     model.on("change:_config", this.onConfig);
+    this.applyBoot();
+  }
+
+  /** The first items and the cursor came with the widget's state (`_boot`): show them
+   * now, without a round trip. The page's copy is emptied at once (never synced back),
+   * so a notebook saved with widget state keeps no item content. */
+  private applyBoot(): void {
+    const boot: unknown = this.model.get("_boot");
+    if (!Array.isArray(boot) || boot.length === 0) return;
+    this.booted = true;
+    this.model.set?.("_boot", []);
+    for (const msg of boot) this.onMessage(msg as KernelMsg);
   }
 
   /** Settings changed (a quiz passed and unlocked the study): fetch what is now allowed. */
@@ -158,7 +172,8 @@ export class Session {
   hello(view: string): void {
     if (this.helloSent) return;
     this.helloSent = true;
-    this.send({ type: "hello", client: this.client(view), need: [] });
+    const need = this.booted && this.cursor !== null ? this.needed(this.cursor) : [];
+    this.send({ type: "hello", client: this.client(view), need, booted: this.booted });
   }
 
   /** The answer on screen for pos: the unsaved draft, else the stored answer. */

@@ -12,7 +12,7 @@ before anything else looks at them.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, Required, TypedDict
 
 PROTOCOL_VERSION = 1
 
@@ -91,10 +91,15 @@ class ClientInfo(TypedDict):
     view: str
 
 
-class HelloMsg(TypedDict):
-    type: Literal["hello"]
-    client: ClientInfo
-    need: list[int]
+class HelloMsg(TypedDict, total=False):
+    """A view's first message. ``booted``: the page already applied the widget's ``_boot``
+    (the first items and the cursor, sent with the widget's state), so ``need`` lists only
+    what it still lacks; without it the kernel replies with the items around its cursor."""
+
+    type: Required[Literal["hello"]]
+    client: Required[ClientInfo]
+    need: Required[list[int]]
+    booted: bool
 
 
 class SubmitMsg(TypedDict):
@@ -226,6 +231,8 @@ def parse_client_message(msg: object) -> ClientMsg:
             raise ProtocolError(
                 f"{kind} message: field {key!r} must be {_type_name(typ)}, got {value!r}"
             )
+    if kind == "hello" and not isinstance(msg.get("booted", False), bool):
+        raise ProtocolError(f"hello message: 'booted' must be true or false, got {msg['booted']!r}")
     if kind == "prefs":
         prefs = msg["prefs"]
         bad = [k for k, v in prefs.items() if k not in PREFS or not isinstance(v, bool)]

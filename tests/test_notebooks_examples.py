@@ -100,6 +100,9 @@ def test_bundle_and_exported_html_hold_no_item_content(trust_safety) -> None:
     raters = [s["state"] for s in state.values() if s["state"].get("_kind") == "item"]
     assert raters
     assert raters[0]["_progress"]["total"] == 121
+    # the first items travel with the widget's first message, and are emptied when the
+    # cell that made the widget ends: the state nbclient saved holds none
+    assert all(r["_boot"] == [] for r in raters)
     assert [f["name"] for f in raters[0]["_rubric"]["fields"]][:2] == ["verdict", "categories"]
     assert '"_progress"' in html
     # the text/html summary (shown where widgets do not run) names the rater and counts

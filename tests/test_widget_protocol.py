@@ -177,8 +177,85 @@ def test_bad_input_is_refused_clearly(rubric, tmp_path, data, kw, needle):
         make(data, rubric, tmp_path, **kw)
 
 
+class FakeShell:
+    """IPython's event hooks, as the kernel's shell has them."""
+
+    def __init__(self):
+        self.hooks = {}
+
+    @property
+    def events(self):
+        return self
+
+    def register(self, event, fn):
+        self.hooks.setdefault(event, []).append(fn)
+
+    def unregister(self, event, fn):
+        self.hooks[event].remove(fn)
+
+    def end_cell(self):
+        for fn in list(self.hooks.get("post_run_cell", [])):
+            fn(None)
+
+
+@pytest.fixture
+def shell(monkeypatch):
+    from rater_widgets.widgets import _rater
+
+    fake = FakeShell()
+    monkeypatch.setattr(_rater, "_ipython_shell", lambda: fake)
+    return fake
+
+
+def test_without_ipython_no_items_ride_in_the_state(df, rubric, tmp_path):
+    # marimo, a script: nothing could empty the state when the cell ends
+    assert make(df, rubric, tmp_path).get_state()["_boot"] == []
+
+
+def test_the_first_items_ride_in_the_state_until_the_cell_ends(df, rubric, tmp_path, shell):
+    w = make(df, rubric, tmp_path)
+    assert [i["pos"] for i in w.get_state()["_boot"][0]["items"]] == [0, 1, 2, 3]
+    shell.end_cell()
+    assert w.get_state()["_boot"] == []
+    assert shell.hooks["post_run_cell"] == []  # the hook went with it
+
+
+def test_the_first_items_come_with_the_state_and_a_booted_hello_gets_no_repeat(
+    df, rubric, tmp_path, shell
+):
+    w = make(df, rubric, tmp_path)
+    boot = w.get_state()["_boot"]
+    assert [m["type"] for m in boot] == ["items", "cursor"]
+    assert [i["pos"] for i in boot[0]["items"]] == [0, 1, 2, 3]
+    assert boot[1] == {"type": "cursor", "pos": 0}
+    out = Wire(w).client(type="hello", client={"session": "s", "view": "v"}, need=[],
+                         booted=True)  # fmt: skip
+    assert out == [{"type": "cursor", "pos": 0}]  # nothing sent twice
+    assert w._boot == []  # said hello: the state no longer holds items
+
+
+def test_a_booted_page_refetches_items_that_changed_before_its_hello(df, rubric, tmp_path, shell):
+    w = make(df, rubric, tmp_path)
+    wire = Wire(w)
+    w.submit({"verdict": "safe"}, item=10)  # from Python, before the page said hello
+    out = wire.client(type="hello", client={"session": "s", "view": "v"}, need=[], booted=True)
+    assert [m["type"] for m in out] == ["invalidate", "items", "cursor"]
+    assert out[0]["pos"] is None
+    assert out[2]["pos"] == 1
+    assert out[1]["items"][0] == {**out[1]["items"][0], "pos": 0, "status": "done"}
+
+
+def test_hello_booted_must_be_a_boolean(df, rubric, tmp_path):
+    out = Wire(make(df, rubric, tmp_path)).client(
+        type="hello", client={"session": "s", "view": "v"}, need=[], booted="yes"
+    )
+    assert out[0]["type"] == "error"
+    assert "'booted' must be true or false" in out[0]["message"]
+
+
 def test_saved_state_has_no_item_content(df, rubric, tmp_path):
     w = make(df, rubric, tmp_path)
+    Wire(w).hello()  # a page showed it
     state = w.get_state()
     text = repr({k: v for k, v in state.items() if k not in ("_esm", "_css", "_rw_core")})
     assert "**b**" not in text

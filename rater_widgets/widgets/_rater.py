@@ -16,6 +16,7 @@ import logging
 import threading
 import uuid
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -60,6 +61,29 @@ MANIFEST_IN_BACKGROUND = 200_000
 MAX_DURATION_MS = 6 * 60 * 60 * 1000
 
 
+def _ipython_shell() -> Any:
+    """The running IPython shell (a Jupyter kernel), or None (marimo, a plain script)."""
+    try:
+        from IPython.core.getipython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return None
+    return get_ipython()  # type: ignore[no-untyped-call]
+
+
+def _clear_after_cell(shell: Any, w: RaterWidget) -> None:
+    """Empty ``w._boot`` when the running cell ends: a notebook executed headlessly
+    (nbclient) saves the widget state as the kernel last sent it."""
+    ref = weakref.ref(w)
+
+    def clear(*_args: Any) -> None:
+        shell.events.unregister("post_run_cell", clear)
+        widget = ref()
+        if widget is not None and widget._boot:
+            widget._boot = []
+
+    shell.events.register("post_run_cell", clear)
+
+
 class RaterWidget(anywidget.AnyWidget):
     """Base class: subclasses set ``_kind`` and may add answer keys of their own.
 
@@ -84,6 +108,12 @@ class RaterWidget(anywidget.AnyWidget):
     _config = traitlets.Dict().tag(sync=True)
     #: done / skipped / total for this annotator
     _progress = traitlets.Dict().tag(sync=True)
+    #: the reply to a first hello (the items around the cursor, then the cursor), sent
+    #: ahead with the widget's state so the page shows the first item without a round
+    #: trip to the kernel. It is emptied when a page says hello and when the cell that
+    #: made the widget ends, and the page empties its copy once read: a notebook saved
+    #: with widget state keeps no item content.
+    _boot: traitlets.List[Any] = traitlets.List().tag(sync=True)
 
     #: keys this widget kind uses itself, on top of protocol.RESERVED_KEYS
     _own_keys: ClassVar[tuple[str, ...]] = ()
@@ -223,9 +253,7 @@ class RaterWidget(anywidget.AnyWidget):
             self._manifest_done.set()
 
         core, core_key = frontend_core(self._core_path)
-        super().__init__(_uid=uuid.uuid4().hex, _rw_core=core, _rw_core_key=core_key)
-        self._rubric = rubric.wire(reserved=self._own_keys, digits=self._rubric_digits)
-        self._config = {
+        config = {
             "study": study,
             "annotator": self.annotator,
             "lookahead": proto.LOOKAHEAD,
@@ -237,8 +265,28 @@ class RaterWidget(anywidget.AnyWidget):
             "lock": _rater_team.quiz_lock(self),
             **self._frontend_config(),
         }
-        self._progress = self._queue.progress().to_dict()
+        self._boot_stale = False
+        # the first items ride in the state only where the kernel can empty it when the
+        # cell ends (IPython): elsewhere (marimo) the state is what an export keeps
+        shell = _ipython_shell()
+        boot = (
+            [
+                self._items_message(self._window(self._cursor), lock=config["lock"] or {}),
+                {"type": "cursor", "pos": self._cursor},
+            ]
+            if shell is not None
+            else []
+        )
+        # all state in the widget's first message (one comm_open, no updates after it)
+        super().__init__(
+            _uid=uuid.uuid4().hex, _rw_core=core, _rw_core_key=core_key,
+            _rubric=rubric.wire(reserved=self._own_keys, digits=self._rubric_digits),
+            _config=config, _progress=self._queue.progress().to_dict(),
+            _boot=[m for m in boot if m is not None],
+        )  # fmt: skip
         self.on_msg(self._on_msg)
+        if self._boot:
+            _clear_after_cell(shell, self)
 
     # ------------------------------------------------------------ hooks for subclasses
 
@@ -395,7 +443,7 @@ class RaterWidget(anywidget.AnyWidget):
         normalized = self._record(pos, answer, ms=ms, seq=None, client=None)
         if pos == self._cursor:
             self._cursor = min(pos + 1, len(self._queue))
-        self._reply({"type": "invalidate", "pos": [pos]})
+        self._invalidate([pos])
         self._reply({"type": "cursor", "pos": self._cursor})
         return normalized
 
@@ -405,7 +453,7 @@ class RaterWidget(anywidget.AnyWidget):
         self._record_skip(pos, ms=0, seq=None, client=None)
         if pos == self._cursor:
             self._cursor = min(pos + 1, len(self._queue))
-        self._reply({"type": "invalidate", "pos": [pos]})
+        self._invalidate([pos])
         self._reply({"type": "cursor", "pos": self._cursor})
 
     def retract(self, item: Any = None) -> None:
@@ -423,7 +471,7 @@ class RaterWidget(anywidget.AnyWidget):
         )  # fmt: skip
         self._queue.set_status(pos, "new")
         self._progress = self._queue.progress().to_dict()
-        self._reply({"type": "invalidate", "pos": [pos]})
+        self._invalidate([pos])
         self._reply({"type": "cursor", "pos": self._cursor})
 
     def goto(self, item: Any) -> None:
@@ -459,8 +507,16 @@ class RaterWidget(anywidget.AnyWidget):
 
     def _dispatch(self, msg: proto.ClientMsg) -> None:
         if msg["type"] == "hello":
-            # items first: when the cursor arrives, the frontend already has what it needs
-            self._send_items(self._window(self._cursor))
+            booted = msg.get("booted", False)
+            if self._boot:
+                self._boot = []
+            if booted and not self._boot_stale:
+                self._send_items(msg["need"])  # the page has the boot items
+            else:
+                if booted:  # items changed since the boot was made: drop them all
+                    self._reply({"type": "invalidate", "pos": None})  # to this page only
+                # items first: when the cursor arrives, the frontend has what it needs
+                self._send_items(self._window(self._cursor))
             self._reply({"type": "cursor", "pos": self._cursor})
             _rater_care.send_break(self)
             return
@@ -614,11 +670,19 @@ class RaterWidget(anywidget.AnyWidget):
         return list(range(lo, hi))
 
     def _send_items(self, positions: Sequence[int]) -> None:
-        lock = self._config.get("lock")
+        msg = self._items_message(positions)
+        if msg is not None:
+            self._reply(msg)
+
+    def _items_message(
+        self, positions: Sequence[int], lock: Mapping[str, Any] | None = None
+    ) -> proto.ItemsMsg | None:
+        lock = lock if lock is not None else self._config.get("lock")
         end = lock["after"] if lock else len(self._queue)  # locked items never leave the kernel
         wanted = sorted({p for p in positions if 0 <= p < end})[: proto.MAX_NEED]
-        if wanted:
-            self._reply({"type": "items", "items": [self._item(p) for p in wanted]})
+        if not wanted:
+            return None
+        return {"type": "items", "items": [self._item(p) for p in wanted]}
 
     def _row(self, pos: int) -> dict[str, Any]:
         return self._frame.row(self._queue.row_at(pos), named=True)
@@ -664,6 +728,11 @@ class RaterWidget(anywidget.AnyWidget):
 
     def _reply(self, msg: proto.KernelMsg) -> None:
         self.send(msg)
+
+    def _invalidate(self, positions: list[int] | None) -> None:
+        """Items changed under the frontend: it drops them (and refetches what it needs)."""
+        self._boot_stale = True  # a page that applies the boot later must not trust it
+        self._reply({"type": "invalidate", "pos": positions})
 
     def _error(
         self, seq: int | None, item: str | None, pos: int | None, message: str, field: str | None

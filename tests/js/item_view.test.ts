@@ -144,3 +144,29 @@ describe("ItemRater view", () => {
     expect(root.querySelector(".rw-done")!.textContent).toContain("All 3 items done");
   });
 });
+
+describe("the first items in the widget's state (_boot)", () => {
+  it("shows the first item with no round trip, empties the page's copy, and says so in hello", () => {
+    document.body.innerHTML = "";
+    const mb = model(3);
+    mb.state._uid = "boot-test";
+    mb.state._boot = [
+      { type: "items", items: [item(0, "first from boot"), item(1), item(2)] },
+      { type: "cursor", pos: 0 },
+    ];
+    const host = document.createElement("div");
+    document.body.append(host);
+    widget.initialize({ model: mb as any });
+    widget.render({ model: mb as any, el: host });
+    expect(host.querySelector(".rw-item-content")!.textContent).toContain("first from boot");
+    expect(mb.state._boot).toEqual([]); // a notebook saved now keeps no item content
+    expect(mb.sent.filter((m) => m.type === "hello")).toEqual([
+      { type: "hello", client: expect.any(Object), need: [], booted: true },
+    ]);
+    expect(mb.sent.filter((m) => m.type === "fetch")).toEqual([]); // it had all it needed
+  });
+
+  it("without a boot, hello asks the kernel for everything", () => {
+    expect(m.lastSent("hello")).toMatchObject({ need: [], booted: false });
+  });
+});
