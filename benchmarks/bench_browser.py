@@ -241,7 +241,7 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
     Each repeat opens the notebook in a new page (the same kernel): the first rater shown
     in a page imports the frontend (reported on its own row); every later one, and a
     rerun of the cell, finds it loaded. The echo runs first in each page, uncounted, so
-    anywidget's own code is loaded before anything is timed."""
+    anywidget's own code is loaded before anything is timed, then the page rests 1 s."""
     sources = [cells.SETUP.format(n=rows_n), cells.OURS_CELL.format(frame="df"),
                cells.OURS_CELL.format(frame="pdf"), cells.PIGEON_CELL,
                cells.ECHO_CELL]  # fmt: skip
@@ -265,6 +265,9 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
             nb.run_cells([0], timeout=300)
         install(page)
         run_cell_timed(nb, echo[0], echo[1])  # anywidget's code, loaded once per page
+        # JupyterLab goes on loading chunks of its own for a while after a notebook opens
+        # (a person takes longer than this to press Shift+Enter)
+        page.wait_for_timeout(1000)
         first = _visible(run_cell_timed(nb, 1, ours))
         if first is not None:
             fresh.append(first)
