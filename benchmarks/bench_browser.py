@@ -246,7 +246,7 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
                cells.OURS_CELL.format(frame="pdf"), cells.PIGEON_CELL,
                cells.ECHO_CELL]  # fmt: skip
     path = lab.write_notebook(sources, name="construct")
-    ours = {"view": {"sel": ".rw-root"}, "shown": {"sel": ".rw-item-content", "text": marker(0)}}
+    ours = {"shown": {"sel": ".rw-item-content", "text": marker(0)}}
     subjects = {
         "rater_widgets ItemRater (Polars)": (1, ours),
         "rater_widgets ItemRater (pandas)": (2, ours),
@@ -255,7 +255,6 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
     }
     echo = subjects["anywidget echo (floor)"]
     screen: dict[str, list[float]] = {k: [] for k in subjects}
-    view: dict[str, list[float]] = {k: [] for k in subjects}
     fresh: list[float] = []
     load_start = load()
     for rep in range(repeats):
@@ -276,8 +275,6 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
             ms = _visible(res)
             if ms is not None:
                 screen[name].append(ms)
-                if _visible(res, "view") is not None:
-                    view[name].append(_visible(res, "view"))  # type: ignore[arg-type]
         if rep < repeats - 1:
             page.context.close()
     kernel = nb.eval_json("{k: v for k, v in timings.items()}")
@@ -314,19 +311,6 @@ def construction(lab: Lab, repeats: int, rows_n: int) -> tuple[list[Row], dict[s
                     "ms",
                     "<= 300 ms",
                     "browser clock; includes importing the frontend (510 KB)",
-                    avg_load,
-                )
-            )
-        if view[name]:
-            out.append(
-                Row(
-                    "3 construct",
-                    f"cell run -> widget frame drawn, {rows_label}",
-                    name,
-                    view[name],
-                    "ms",
-                    "",
-                    "before the first item arrives",
                     avg_load,
                 )
             )

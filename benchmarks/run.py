@@ -77,7 +77,7 @@ def kernel_rows(rows_n: int, labels: int, repeats: int) -> tuple[list[Row], dict
         if key == "ours-pandas":
             ratio += f", {med / polars_s:.1f}x Polars"
         target = {"ours-polars": "<= 2x pigeonXT",
-                  "ours-pandas": "<= 2x pigeonXT, <= 2x Polars"}.get(key, "")  # fmt: skip
+                  "ours-pandas": "<= 2x Polars"}.get(key, "")  # fmt: skip
         out += [
             Row("3 construct", f"constructor, {label} (subprocess)", names[key], secs, "ms",
                 target, ratio, ld),

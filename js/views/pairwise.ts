@@ -119,9 +119,11 @@ export class PairwiseBody implements Body {
     const prefs = prefsOf(this.session.answerFor(pos));
     const open = this.cfg.criteria.findIndex((c) => prefs[c.name] === undefined);
     this.focus = open < 0 ? 0 : open;
-    this.form = new RubricForm(this.session.rubric, (a) => this.session.setDraft(this.pos, a),
+    // one form for every item, reset to this item's answer (rebuilding it cost a layout)
+    this.form ??= new RubricForm(this.session.rubric, (a) => this.session.setDraft(this.pos, a),
       (section) => this.view?.openGuideline(section));
-    this.formHost.replaceChildren(this.form.el);
+    this.form.reset(this.session.answerFor(pos));
+    if (this.formHost.firstChild !== this.form.el) this.formHost.replaceChildren(this.form.el);
     this.formHost.hidden = this.session.rubric.fields.length === 0;
     this.rendered.prefetch(this.session, pos);
   }

@@ -114,9 +114,11 @@ export class RankBody implements Body {
     const ranks = ranksOf(this.session.answerFor(pos), this.n);
     const open = ranks.indexOf(null);
     this.focus = open < 0 ? 0 : open;
-    this.form = new RubricForm(this.session.rubric, (a) => this.session.setDraft(this.pos, a),
+    // one form for every item, reset to this item's answer (rebuilding it cost a layout)
+    this.form ??= new RubricForm(this.session.rubric, (a) => this.session.setDraft(this.pos, a),
       (section) => this.view?.openGuideline(section));
-    this.formHost.replaceChildren(this.form.el);
+    this.form.reset(this.session.answerFor(pos));
+    if (this.formHost.firstChild !== this.form.el) this.formHost.replaceChildren(this.form.el);
     this.formHost.hidden = this.session.rubric.fields.length === 0;
     this.rendered.prefetch(this.session, pos);
   }

@@ -103,10 +103,16 @@ export class TraceBody implements Body {
     const firstOpen = ratings.indexOf(null);
     this.focus = this.focusByPos.get(pos) ?? (firstOpen < 0 ? 0 : firstOpen);
     if (this.session.rubric.fields.length) {
-      this.form = new RubricForm(this.session.rubric, (a) => this.session.setDraft(this.pos, a),
-        (section) => this.ctx?.openGuideline(section));
-      view.formHost.replaceChildren(h("div", { class: "rw-trace-section-label" }, "The whole trace"), this.form.el);
-      this.spans?.attach(this.form.spanLists);
+      // one form for every trace, reset to this trace's answer
+      if (!this.form) {
+        this.form = new RubricForm(this.session.rubric, (a) => this.session.setDraft(this.pos, a),
+          (section) => this.ctx?.openGuideline(section));
+        this.spans?.attach(this.form.spanLists);
+      }
+      this.form.reset(this.session.answerFor(pos));
+      if (this.form.el.parentElement !== view.formHost) {
+        view.formHost.replaceChildren(h("div", { class: "rw-trace-section-label" }, "The whole trace"), this.form.el);
+      }
     } else {
       this.form = null;
       view.formHost.replaceChildren();

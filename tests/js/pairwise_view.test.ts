@@ -104,11 +104,14 @@ describe("PairwiseRater view", () => {
   });
 
   it("shows the next pair at once, without waiting for the kernel", () => {
+    const form = root.querySelector(".rw-form");
+    expect(form).not.toBeNull();
     key(root, "2");
     key(root, "Enter");
     expect(root.querySelector(".rw-pair-left")!.textContent).toContain("left 1");
     expect(root.querySelector(".rw-saved")!.textContent).toBe("Saving…");
     expect(pressed(root)).toEqual([]);
+    expect(root.querySelector(".rw-form")).toBe(form); // the same form, reset
   });
 
   it("refuses to submit without a preference and says which criterion", () => {
