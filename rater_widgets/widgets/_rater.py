@@ -64,10 +64,11 @@ MAX_DURATION_MS = 6 * 60 * 60 * 1000
 def _ipython_shell() -> Any:
     """The running IPython shell (a Jupyter kernel), or None (marimo, a plain script)."""
     try:
-        from IPython.core.getipython import get_ipython
+        from IPython.core import getipython
     except ImportError:  # pragma: no cover - IPython comes with ipywidgets
         return None
-    return get_ipython()  # type: ignore[no-untyped-call]
+    get: Any = getipython.get_ipython  # typed in some IPython versions, not in others
+    return get()
 
 
 def _clear_after_cell(shell: Any, w: RaterWidget) -> None:
