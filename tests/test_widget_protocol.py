@@ -200,10 +200,10 @@ class FakeShell:
 
 @pytest.fixture
 def shell(monkeypatch):
-    from rater_widgets.widgets import _rater
+    from rater_widgets.widgets import _boot
 
     fake = FakeShell()
-    monkeypatch.setattr(_rater, "_ipython_shell", lambda: fake)
+    monkeypatch.setattr(_boot, "ipython_shell", lambda: fake)
     return fake
 
 

@@ -16,7 +16,6 @@ import logging
 import threading
 import uuid
 import warnings
-import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -36,7 +35,7 @@ from rater_widgets.queue import Progress, Queue
 from rater_widgets.rubric import Rubric
 from rater_widgets.store import NewRow, Store, StoreError, open_store
 from rater_widgets.wellbeing import Wellbeing, exposure_in_last_hour
-from rater_widgets.widgets import _rater_care, _rater_team
+from rater_widgets.widgets import _boot, _rater_care, _rater_team
 from rater_widgets.widgets._checks import (
     STATIC,
     check_bundle,
@@ -59,30 +58,6 @@ QUEUE_ARGS = COMMON_ARGS  # the earlier name
 MANIFEST_IN_BACKGROUND = 200_000
 #: Longest time one item may count (a rater who left the tab open overnight).
 MAX_DURATION_MS = 6 * 60 * 60 * 1000
-
-
-def _ipython_shell() -> Any:
-    """The running IPython shell (a Jupyter kernel), or None (marimo, a plain script)."""
-    try:
-        from IPython.core import getipython
-    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
-        return None
-    get: Any = getipython.get_ipython  # typed in some IPython versions, not in others
-    return get()
-
-
-def _clear_after_cell(shell: Any, w: RaterWidget) -> None:
-    """Empty ``w._boot`` when the running cell ends: a notebook executed headlessly
-    (nbclient) saves the widget state as the kernel last sent it."""
-    ref = weakref.ref(w)
-
-    def clear(*_args: Any) -> None:
-        shell.events.unregister("post_run_cell", clear)
-        widget = ref()
-        if widget is not None and widget._boot:
-            widget._boot = []
-
-    shell.events.register("post_run_cell", clear)
 
 
 class RaterWidget(anywidget.AnyWidget):
@@ -269,7 +244,7 @@ class RaterWidget(anywidget.AnyWidget):
         self._boot_stale = False
         # the first items ride in the state only where the kernel can empty it when the
         # cell ends (IPython): elsewhere (marimo) the state is what an export keeps
-        shell = _ipython_shell()
+        shell = _boot.ipython_shell()
         boot = (
             [
                 self._items_message(self._window(self._cursor), lock=config["lock"] or {}),
@@ -287,7 +262,7 @@ class RaterWidget(anywidget.AnyWidget):
         )  # fmt: skip
         self.on_msg(self._on_msg)
         if self._boot:
-            _clear_after_cell(shell, self)
+            _boot.clear_after_cell(shell, self)
 
     # ------------------------------------------------------------ hooks for subclasses
 
