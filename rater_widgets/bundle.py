@@ -35,7 +35,6 @@ from rater_widgets.study import (
     DataIndex,
     compare,
     fingerprint,
-    schema_from_text,
     shown_columns,
 )
 
@@ -74,7 +73,7 @@ def _from_widget(w: Any, include_content: bool) -> _Parts:
 
 
 def _from_store(store: Any, study: str | None, data: Any, include_content: bool) -> _Parts:
-    from rater_widgets.frames import to_polars, typed_annotations, typed_history
+    from rater_widgets.frames import manifest_types, to_polars, typed_annotations, typed_history
     from rater_widgets.store import open_store
 
     store = open_store(store)
@@ -89,9 +88,7 @@ def _from_store(store: Any, study: str | None, data: Any, include_content: bool)
             f"study {study!r} in {store.url} has no manifest (no widget ever opened it); "
             f"known studies: {known}"
         )
-    rubric = Rubric.from_dict(manifest["rubric"])
-    schema = schema_from_text(manifest["answer_schema"]) if "answer_schema" in manifest else {}
-    id_dtype = schema.pop("id", None)
+    rubric, schema, id_dtype = manifest_types(manifest)
     annotations = typed_annotations(store.latest(study), rubric, extra=schema, id_dtype=id_dtype)
     history = typed_history(store.history(study), rubric, extra=schema, id_dtype=id_dtype)
     if "data" not in manifest:

@@ -20,8 +20,8 @@ from rater_widgets.fields import Choice, Field, Flag, MultiChoice, Number, Scale
 from rater_widgets.rubric import Rubric
 
 __all__ = [
-    "answer_dtypes", "decode_schema", "encode_schema", "to_polars", "typed_annotations",
-    "typed_history",
+    "answer_dtypes", "decode_schema", "encode_schema", "manifest_types", "to_polars",
+    "typed_annotations", "typed_history",
 ]  # fmt: skip
 
 SPAN_DTYPE = pl.Struct(
@@ -52,10 +52,14 @@ def to_polars(data: Any, what: str = "data") -> pl.DataFrame:
 
 
 def encode_schema(schema: Mapping[str, pl.DataType]) -> str:
-    """A JSON-safe text of column types (an empty Arrow IPC frame, base64): the study
-    manifest keeps the types of a widget's own answer keys this way."""
+    """A Polars schema as base64 Arrow IPC (Enum options and nested types survive JSON):
+    how a study manifest records the id type and a widget's own answer keys.
+
+    >>> decode_schema(encode_schema({"w": pl.Enum(["a", "b"])}))["w"]
+    Enum(categories=['a', 'b'])
+    """
     buf = io.BytesIO()
-    pl.DataFrame(schema=dict(schema)).write_ipc(buf)
+    pl.DataFrame(schema=dict(schema)).write_ipc(buf, compression="uncompressed")
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -65,6 +69,17 @@ def decode_schema(text: str | None) -> dict[str, pl.DataType]:
         return {}
     frame = pl.read_ipc(io.BytesIO(base64.b64decode(text)))
     return dict(frame.schema)
+
+
+def manifest_types(
+    manifest: Mapping[str, Any],
+) -> tuple[Rubric, dict[str, pl.DataType], pl.DataType | None]:
+    """What a study manifest records for typing its answers: the rubric, the widget's own
+    answer keys (step ratings, preferences, ...) with their types, and the id type."""
+    rubric = Rubric.from_dict(manifest["rubric"])
+    extra = decode_schema(manifest.get("answer_schema"))
+    id_dtype = extra.pop("id", None)
+    return rubric, extra, id_dtype
 
 
 def field_dtype(field: Field) -> pl.DataType:

@@ -46,14 +46,14 @@ from typing import Any
 
 import polars as pl
 
+from rater_widgets.frames import encode_schema
+
 __all__ = [
     "DataChange",
     "DataIndex",
     "check_manifest",
     "compare",
     "fingerprint",
-    "schema_from_text",
-    "schema_to_text",
     "shown_columns",
     "study_change",
     "widget_record",
@@ -401,7 +401,7 @@ def widget_record(widget: Any) -> dict[str, Any]:
 
     ``columns``: the content/context columns shown, and for comparisons the response
     columns (``a``/``b`` or ``responses``), ``prompt`` and ``models``; ``answer_schema``:
-    the id type and the widget's own answer keys (:func:`schema_to_text`).
+    the id type and the widget's own answer keys (``frames.encode_schema``).
     """
     spec = widget._spec
     columns: dict[str, Any] = {
@@ -419,7 +419,7 @@ def widget_record(widget: Any) -> dict[str, Any]:
     if models:
         columns["models"] = models if isinstance(models, list) else [models]
     schema = {"id": widget._id_dtype, **widget._own_answer_keys()}
-    return {"columns": columns, "answer_schema": schema_to_text(schema)}
+    return {"columns": columns, "answer_schema": encode_schema(schema)}
 
 
 def shown_columns(widget: Any) -> list[str]:
@@ -436,19 +436,3 @@ def shown_columns(widget: Any) -> list[str]:
 
 
 # ================================================================ schemas as text
-
-
-def schema_to_text(schema: Mapping[str, pl.DataType]) -> str:
-    """A Polars schema as base64 Arrow IPC (Enum options and nested types survive JSON).
-
-    >>> schema_from_text(schema_to_text({"w": pl.Enum(["a", "b"])}))["w"]
-    Enum(categories=['a', 'b'])
-    """
-    buf = io.BytesIO()
-    pl.DataFrame(schema=dict(schema)).write_ipc(buf, compression="uncompressed")
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def schema_from_text(text: str) -> dict[str, pl.DataType]:
-    """The schema written by :func:`schema_to_text`."""
-    return dict(pl.read_ipc(io.BytesIO(base64.b64decode(text))).schema)

@@ -239,8 +239,7 @@ class Store(abc.ABC):
 
 def annotations_from_manifest(store: Store, study: str) -> pl.DataFrame:
     """Typed latest answers of a study, using the rubric recorded in its manifest."""
-    from rater_widgets.frames import decode_schema, typed_annotations
-    from rater_widgets.rubric import Rubric
+    from rater_widgets.frames import manifest_types, typed_annotations
 
     manifest = store.get_manifest(study)
     if manifest is None or "rubric" not in manifest:
@@ -248,10 +247,6 @@ def annotations_from_manifest(store: Store, study: str) -> pl.DataFrame:
             f"study {study!r} in {store.url} has no manifest with a rubric; "
             f"known studies: {store.studies()}"
         )
-    rubric = Rubric.from_dict(manifest["rubric"])
-    # the widget's own answer keys (step ratings, preferences, ...) keep their types too
-    # (the manifest's answer schema also records the source id type as "id")
-    extra = decode_schema(manifest.get("answer_schema"))
-    id_dtype = extra.pop("id", None)
+    rubric, extra, id_dtype = manifest_types(manifest)
     latest = store.latest(study, role="annotator")
     return typed_annotations(latest, rubric, extra=extra, id_dtype=id_dtype)
