@@ -179,6 +179,19 @@ def _suggested(field: Spans, cell: object, source_of: Any) -> dict[str, Any]:
     return {"suggested": kept, "warnings": warnings}
 
 
+def _take_suggestions(f: Spans, columns: Sequence[str], into: dict[str, str]) -> None:
+    """Record ``f``'s ``suggestions=`` column (it must exist) in ``into``."""
+    if f.suggestions is None:
+        return
+    if f.suggestions not in columns:
+        raise RubricError(
+            f"suggestions={f.suggestions!r}: no such column; "
+            f"{nearest(f.suggestions, list(columns))}",
+            field=f.name,
+        )
+    into[f.name] = f.suggestions
+
+
 class ItemSpans:
     """The spans fields of an ItemRater, their source columns resolved and checked.
 
@@ -215,14 +228,7 @@ class ItemSpans:
                     field=f.name,
                 )
             self.sources[f.name] = col
-            if f.suggestions is not None:
-                if f.suggestions not in columns:
-                    raise RubricError(
-                        f"suggestions={f.suggestions!r}: no such column; "
-                        f"{nearest(f.suggestions, list(columns))}",
-                        field=f.name,
-                    )
-                self.suggestion_columns[f.name] = f.suggestions
+            _take_suggestions(f, columns, self.suggestion_columns)
 
     def __bool__(self) -> bool:
         return bool(self.fields)
@@ -292,14 +298,7 @@ class TraceSpans:
                     "(offsets into each step's text); leave source= out",
                     field=f.name,
                 )
-            if f.suggestions is not None:
-                if f.suggestions not in columns:
-                    raise RubricError(
-                        f"suggestions={f.suggestions!r}: no such column; "
-                        f"{nearest(f.suggestions, list(columns))}",
-                        field=f.name,
-                    )
-                self.suggestion_columns[f.name] = f.suggestions
+            _take_suggestions(f, columns, self.suggestion_columns)
 
     def __bool__(self) -> bool:
         return bool(self.fields)
