@@ -16,9 +16,12 @@ import getpass
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from rater_widgets.store._cache import LatestCache
 
 #: Bumped whenever the tables change; a store with an older version is migrated on open,
 #: a newer one is refused with a message naming both versions.
@@ -250,3 +253,35 @@ def annotations_from_manifest(store: Store, study: str) -> pl.DataFrame:
     rubric, extra, id_dtype = manifest_types(manifest)
     latest = store.latest(study, role="annotator")
     return typed_annotations(latest, rubric, extra=extra, id_dtype=id_dtype)
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+class OneConnection:
+    """Closing for a store that holds one DB-API connection (``_conn``) behind a lock
+    (``_lock``), with a closed flag (``_closed``) and a cache of latest answers
+    (``_cache``): SQLiteStore and PostgresStore."""
+
+    _lock: Any
+    _closed: bool
+    _conn: _Closable
+    _cache: LatestCache
+
+    def close(self) -> None:
+        """Close the connection (SQLite: the last one to close folds the WAL into the file)."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+        self._cache.clear()  # outside the lock: a reader may hold the cache and wait for it
+
+    def __del__(self) -> None:
+        # ``open_store(url).annotations(study)`` must not leave a connection open
+        conn = getattr(self, "_conn", None)
+        if conn is not None and not getattr(self, "_closed", True):
+            try:  # noqa: SIM105 - no module globals here: may run at interpreter shutdown
+                conn.close()
+            except Exception:
+                pass

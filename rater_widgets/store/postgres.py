@@ -36,6 +36,7 @@ from rater_widgets.store.base import (
     SCHEMA_VERSION,
     Appended,
     NewRow,
+    OneConnection,
     PurgeReport,
     Store,
     StoreError,
@@ -44,7 +45,7 @@ from rater_widgets.store.base import (
 _R = TypeVar("_R")
 
 
-class PostgresStore(Store):
+class PostgresStore(OneConnection, Store):
     """An annotation store in a Postgres database (tables in schema ``rater_widgets``).
 
     The first role to open a new database creates the tables, and when it may create
@@ -57,6 +58,8 @@ class PostgresStore(Store):
 
     #: The schema version this class writes; ``migrations[v]`` upgrades v to v + 1.
     schema_version: ClassVar[int] = SCHEMA_VERSION
+    _conn: psycopg.Connection[Any]
+
     migrations: ClassVar[Mapping[int, Sequence[str]]] = {}
 
     def __init__(self, url: str, *, connect_timeout: float = 10.0) -> None:
@@ -470,23 +473,6 @@ class PostgresStore(Store):
             f"FROM {ddl.SCHEMA}.audit ORDER BY audit_id"
         )
         return audit_frame(rows)
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._conn.close()
-        self._cache.clear()  # outside the lock: a reader may hold the cache and wait for it
-
-    def __del__(self) -> None:
-        # ``open_store(url).annotations(study)`` must not leave a connection open
-        conn = getattr(self, "_conn", None)
-        if conn is not None and not getattr(self, "_closed", True):
-            try:  # noqa: SIM105 - no module globals here: may run at interpreter shutdown
-                conn.close()
-            except Exception:
-                pass
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.url!r})"

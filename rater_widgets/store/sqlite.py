@@ -40,6 +40,7 @@ from rater_widgets.store.base import (
     SCHEMA_VERSION,
     Appended,
     NewRow,
+    OneConnection,
     PurgeReport,
     Store,
     StoreError,
@@ -48,7 +49,7 @@ from rater_widgets.store.base import (
 _PRAGMA_NAME = re.compile(r"^[a-z_]+$")
 
 
-class SQLiteStore(Store):
+class SQLiteStore(OneConnection, Store):
     """An annotation store in one SQLite file (or in memory, for examples).
 
     ``path`` is a file path or ``":memory:"``; the folder must exist. A new file is
@@ -65,6 +66,8 @@ class SQLiteStore(Store):
 
     #: The schema version this class writes; ``migrations[v]`` upgrades v to v + 1.
     schema_version: ClassVar[int] = SCHEMA_VERSION
+    _conn: sqlite3.Connection
+
     migrations: ClassVar[Mapping[int, Sequence[str]]] = {}
 
     def __init__(
@@ -498,23 +501,6 @@ class SQLiteStore(Store):
             "SELECT at, actor, action, study, n_items, n_rows, reason FROM audit ORDER BY audit_id"
         )
         return audit_frame(rows)
-
-    def close(self) -> None:
-        """Close the connection (the last one to close folds the WAL into the file)."""
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._conn.close()
-        self._cache.clear()  # outside the lock: a reader may hold the cache and wait for it
-
-    def __del__(self) -> None:
-        # ``open_store(url).annotations(study)`` must not leave a connection open
-        conn = getattr(self, "_conn", None)
-        if conn is not None and not getattr(self, "_closed", True):
-            try:  # noqa: SIM105 - no module globals here: may run at interpreter shutdown
-                conn.close()
-            except Exception:
-                pass
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.url!r})"
