@@ -207,3 +207,16 @@ def test_quiz_needs_gold(tmp_path, frame):
     with pytest.raises(ValueError, match="needs that many gold items"):
         rw.ItemRater(frame, rubric, content="text", store=str(tmp_path / "x.sqlite"),
                      annotator="a", gold="gold", quiz=50)  # fmt: skip
+
+
+def test_the_first_items_in_the_state_stop_at_the_quiz_lock(tmp_path, frame, monkeypatch):
+    from types import SimpleNamespace
+
+    from rater_widgets.widgets import _boot
+
+    # a kernel's shell (events only): the first items then ride in the widget's state
+    events = SimpleNamespace(register=lambda *a: None, unregister=lambda *a: None)
+    monkeypatch.setattr(_boot, "ipython_shell", lambda: SimpleNamespace(events=events))
+    w, _ = quiz_rater(tmp_path, frame)
+    items = next(m for m in w.get_state()["_boot"] if m["type"] == "items")
+    assert [i["pos"] for i in items["items"]] == [0, 1, 2]  # nothing past the quiz

@@ -28,11 +28,6 @@ export function installKatex(mod: KatexApi): void {
   katex = mod;
 }
 
-/** Whether KaTeX has been evaluated yet. */
-export function katexLoaded(): boolean {
-  return katex !== null;
-}
-
 let warming = false;
 
 /** Evaluate KaTeX when the page is next idle (at most once). */

@@ -247,7 +247,7 @@ class RaterWidget(anywidget.AnyWidget):
         shell = _boot.ipython_shell()
         boot = (
             [
-                self._items_message(self._window(self._cursor), lock=config["lock"] or {}),
+                self._items_message(self._window(self._cursor), config),
                 {"type": "cursor", "pos": self._cursor},
             ]
             if shell is not None
@@ -651,9 +651,11 @@ class RaterWidget(anywidget.AnyWidget):
             self._reply(msg)
 
     def _items_message(
-        self, positions: Sequence[int], lock: Mapping[str, Any] | None = None
+        self, positions: Sequence[int], config: Mapping[str, Any] | None = None
     ) -> proto.ItemsMsg | None:
-        lock = lock if lock is not None else self._config.get("lock")
+        """The items at ``positions`` (``config``: the settings in effect, for the
+        constructor, before the ``_config`` trait is set)."""
+        lock = (self._config if config is None else config).get("lock")
         end = lock["after"] if lock else len(self._queue)  # locked items never leave the kernel
         wanted = sorted({p for p in positions if 0 <= p < end})[: proto.MAX_NEED]
         if not wanted:
